@@ -1,0 +1,5 @@
+"""Entry point for ``python -m outhead``."""
+
+from outhead.cli import main
+
+main()
