@@ -1,0 +1,155 @@
+"""What the commands share: options, the one place errors become exit codes, stream handling.
+
+Streams: with JSON (or GitHub) output, stdout carries exactly one document; everything else
+(status lines, progress, warnings) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class OutputFormat(str, Enum):
+    """Output formats; ``github`` is only meaningful for ``check``."""
+
+    human = "human"
+    json = "json"
+    github = "github"
+
+
+class TaskChoice(str, Enum):
+    """Values of ``--task``."""
+
+    regression = "regression"
+    bounded_regression = "bounded-regression"
+    binary = "binary"
+    multiclass = "multiclass"
+    multilabel = "multilabel"
+
+
+ColumnOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column",
+        "-c",
+        help="Target column: a name, a 0-based index or a glob such as 'label_*'. Repeat for "
+        "several (one-hot, multi-hot, several regression targets). Default: every column.",
+        show_default=False,
+    ),
+]
+KeyOpt = Annotated[
+    str | None, typer.Option("--key", help="NPZ: the array to read (default: the only one).")
+]
+HeaderOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--header/--no-header",
+        help="CSV/TSV: the first line is (or is not) a header. Default: detected.",
+        show_default=False,
+    ),
+]
+SepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sep",
+        help="Separator inside a cell that holds a set of labels ('Kr|Xe'). Default: detected "
+        "when unambiguous.",
+    ),
+]
+TaskOpt = Annotated[
+    TaskChoice | None,
+    typer.Option(
+        "--task",
+        help="Force the task when you know better than the data; outhead warns where the data "
+        "disagrees.",
+        case_sensitive=False,
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Shorthand for --format json.", show_default=False)
+]
+
+
+def stderr_console() -> Any:
+    """A Rich console on stderr (created lazily: Rich is only imported when something prints)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=False)
+
+
+def stdout_console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def print_json(document: Any) -> None:
+    """Write one JSON document to stdout."""
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=_json_default))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars and paths sneak into dictionaries; JSON has no other types worth guessing.
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def fail(message: str, *, as_json: bool, code: int = EXIT_BAD_INPUT, kind: str = "error") -> NoReturn:
+    """Report an error on one line (or as ``{"error": ...}``) and exit."""
+    if as_json:
+        print_json({"error": {"type": kind, "file": None, "message": message}})
+    else:
+        sys.stderr.write(f"error: {message}\n")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def handle_errors(*, as_json: bool) -> Iterator[None]:
+    """Turn :class:`~outhead.errors.OutheadError` into a one-line message and exit code 2.
+
+    Anything else is a bug: it is reported as an internal error with exit code 2 (never 1, which
+    CI reads as "a check failed"). ``OUTHEAD_DEBUG=1`` re-raises it with the traceback.
+    """
+    import os
+
+    from outhead.errors import OutheadError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except OutheadError as exc:
+        if as_json:
+            print_json({"error": exc.to_dict()})
+        else:
+            sys.stderr.write(f"error: {exc}\n")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if os.environ.get("OUTHEAD_DEBUG"):
+            raise
+        message = f"internal error: {type(exc).__name__}: {exc} (set OUTHEAD_DEBUG=1 for a traceback)"
+        if as_json:
+            print_json({"error": {"type": "internal-error", "file": None, "message": message}})
+        else:
+            sys.stderr.write(f"error: {message}\n")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
