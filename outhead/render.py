@@ -127,7 +127,7 @@ class HeadPlan:
     """Metrics of the recommendation left out because they cannot read logits."""
 
     def layer_code(self) -> str:
-        """The output layer as Keras source, e.g. ``keras.layers.Dense(6, activation="softmax")``."""
+        """The output layer as Keras source: ``keras.layers.Dense(6, activation="softmax")``."""
         return f'keras.layers.Dense({self.units}, activation="{self.activation}")'
 
     def loss_code(self) -> str:
@@ -178,8 +178,7 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
     if options.from_logits:
         if not layout.is_classification or loss_class not in _LOGIT_LOSSES:
             raise UsageError(
-                f"--from-logits applies to classification heads, not to {task.value} "
-                f"({loss_class})"
+                f"--from-logits applies to classification heads, not to {task.value} ({loss_class})"
             )
         from_logits = True
     if from_logits:
@@ -349,7 +348,7 @@ def identifier(value: Any) -> str:
 
 
 def templates_dir() -> Any:
-    """Where the templates are: ``outhead/templates`` when installed, else the repo's ``templates/``.
+    """Where the templates are: ``outhead/templates`` if installed, else the repo's ``templates/``.
 
     Returns:
         A :class:`importlib.resources.abc.Traversable` (a :class:`~pathlib.Path` in a checkout).
@@ -363,7 +362,9 @@ def templates_dir() -> Any:
     checkout = Path(__file__).resolve().parent.parent / "templates"
     if (checkout / TEMPLATE_NAME).is_file():
         return checkout
-    raise TemplateError(f"template {TEMPLATE_NAME} not found (looked in outhead/templates and {checkout})")
+    raise TemplateError(
+        f"template {TEMPLATE_NAME} not found (looked in outhead/templates and {checkout})"
+    )
 
 
 @lru_cache(maxsize=1)

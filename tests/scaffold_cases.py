@@ -51,7 +51,9 @@ class Case:
         return self.recommendation.head
 
 
-def csv_source(path: str, columns: tuple[str, ...], all_columns: tuple[str, ...] | None = None) -> Source:
+def csv_source(
+    path: str, columns: tuple[str, ...], all_columns: tuple[str, ...] | None = None
+) -> Source:
     return Source(
         path=path,
         format="csv",
@@ -188,7 +190,9 @@ CASES: dict[str, Case] = {
             ),
         ),
         _binary("binary", "sample_data/machine_failure.csv", ("failed",), (0, 1)),
-        _binary("binary-strings", "sample_data/machine_failure_yesno.csv", ("failed",), ("no", "yes")),
+        _binary(
+            "binary-strings", "sample_data/machine_failure_yesno.csv", ("failed",), ("no", "yes")
+        ),
         Case(
             "binary-onehot",
             _rec(
