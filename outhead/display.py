@@ -100,15 +100,26 @@ def _bars(rec: Recommendation) -> Table | None:
     return table
 
 
-def _diagnostic(d: Diagnostic) -> Text:
-    text = Text("  ")
-    text.append(f"{d.severity} ", style=_SEVERITY_STYLE.get(d.severity, ""))
+def _hanging(rows: list[tuple[Text | str, Text | str]]) -> Table:
+    """Two columns, the second wrapping under itself (a hanging indent)."""
+    table = Table(box=None, pad_edge=False, show_header=False, show_edge=False, padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for left, right in rows:
+        table.add_row(left, right)
+    return table
+
+
+def _diagnostic(d: Diagnostic) -> tuple[Text, Text]:
+    left = Text("  ")
+    left.append(d.severity, style=_SEVERITY_STYLE.get(d.severity, ""))
+    text = Text()
     text.append(f"[{d.code}] ", style="bold")
     text.append(d.message)
     if d.fix:
-        text.append("\n      fix: ", style="dim")
+        text.append("\nfix: ", style="dim")
         text.append(d.fix)
-    return text
+    return left, text
 
 
 def render_inspect(rec: Recommendation) -> Group:
@@ -128,10 +139,9 @@ def render_inspect(rec: Recommendation) -> Group:
         noun = "labels" if layout.task.value == "multilabel" else "classes"
         title.append(f" ({len(layout.classes)} {noun})")
     parts.append(title)
-    for line in layout.evidence:
-        parts.append(Text(f"  • {line}"))
+    parts.append(_hanging([("  •", line) for line in layout.evidence]))
     if layout.runner_up:
-        parts.append(Text(f"  runner-up: {layout.runner_up}", style="dim"))
+        parts.append(_hanging([("  runner-up:", Text(layout.runner_up, style="dim"))]))
     parts.append(Text())
 
     parts.append(_section("Recommended head"))
@@ -151,8 +161,7 @@ def render_inspect(rec: Recommendation) -> Group:
     if rec.class_weight:
         table.add_row("class_weight", str(rec.class_weight))
     parts.append(table)
-    for why in rec.why:
-        parts.append(Text(f"  why: {why}", style="dim"))
+    parts.append(_hanging([(Text("  why:", style="dim"), Text(w, style="dim")) for w in rec.why]))
     parts.append(Text())
 
     parts.append(_section("Keras"))
@@ -162,17 +171,18 @@ def render_inspect(rec: Recommendation) -> Group:
 
     if rec.alternatives:
         parts.append(_section("Alternatives"))
+        rows: list[tuple[Text | str, Text | str]] = []
         for alt in rec.alternatives:
-            line = Text("  ")
+            line = Text()
             line.append(f"{alt.title}: ", style="bold")
             line.append(alt.head.layer_code(), style="green")
             line.append(" + ")
-            loss_code = alt.head.loss_code()
-            line.append(loss_code, style="green")
-            line.append(f"\n      {alt.why}")
+            line.append(alt.head.loss_code(), style="green")
+            line.append(f"\n{alt.why}")
             if alt.note:
-                line.append(f"\n      {alt.note}", style="dim")
-            parts.append(line)
+                line.append(f"\n{alt.note}", style="dim")
+            rows.append(("  •", line))
+        parts.append(_hanging(rows))
         parts.append(Text())
 
     bars = _bars(rec)
@@ -188,8 +198,7 @@ def render_inspect(rec: Recommendation) -> Group:
 
     if rec.diagnostics:
         parts.append(_section("Warnings"))
-        for d in rec.diagnostics:
-            parts.append(_diagnostic(d))
+        parts.append(_hanging([_diagnostic(d) for d in rec.diagnostics]))
     return Group(*parts)
 
 

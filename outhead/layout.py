@@ -757,7 +757,8 @@ def _ordered_classes(counts: Mapping[Value, int]) -> tuple[Value, ...]:
 
 
 def _matrix_values(cols: tuple[ColumnStats, ...]) -> tuple[float, ...] | None:
-    """The distinct values over all columns of a matrix, when few (else None)."""
+    """The values of an indicator matrix: at most two distinct whole numbers over all columns
+    (0/1, or another pair such as -1/+1); None when the matrix is not one."""
     seen: set[float] = set()
     for c in cols:
         if c.counts is None:
@@ -766,6 +767,8 @@ def _matrix_values(cols: tuple[ColumnStats, ...]) -> tuple[float, ...] | None:
             seen.add(float(v))
             if len(seen) > 2:
                 return None
+    if not all(v.is_integer() for v in seen) or (len(seen) == 1 and not seen <= {0.0, 1.0}):
+        return None
     return tuple(sorted(seen))
 
 

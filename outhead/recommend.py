@@ -198,7 +198,8 @@ _REGRESSION_METRICS = (
 
 
 def _head(units: int, activation: str, loss: tuple[str, str], from_logits: bool = False) -> Head:
-    return Head(units, activation, loss[0], loss[1], from_logits)
+    """A head; with ``from_logits`` the output is linear and the loss applies the activation."""
+    return Head(units, "linear" if from_logits else activation, loss[0], loss[1], from_logits)
 
 
 def _binary_metrics(from_logits: bool, n_labels: int | None = None) -> tuple[MetricSpec, ...]:
@@ -252,7 +253,7 @@ def _logits_alternative(head: Head, metrics: tuple[MetricSpec, ...], layout: Lay
         lm = metrics
         apply = "keras.ops.softmax(model.predict(x))"
     return Alternative(
-        "numerically stable: logits",
+        "logits, numerically stable",
         lh,
         lm,
         "the loss computes the activation itself in a stable form: in float32 a sigmoid "
