@@ -40,7 +40,7 @@ def _fmt(x: float | None) -> str:
 
 def _file_line(stats: TargetStats) -> Text:
     src = stats.source
-    bits = [src.format]
+    bits: list[str] = [src.format]
     if src.header is not None:
         bits.append("header" if src.header else "no header")
     if src.delimiter and src.delimiter not in (",", "\t"):

@@ -427,7 +427,7 @@ class _Builder:
         binary = k == 2 and self.forced != Task.MULTICLASS
         needs_mapping = tuple(classes) not in (tuple(range(k)), (False, True))
         if needs_mapping:
-            pairs = ", ".join(f"{_show(c)} → {i}" for i, c in enumerate(classes[:8]))
+            mapping = ", ".join(f"{_show(c)} → {i}" for i, c in enumerate(classes[:8]))
             more = ", ..." if k > 8 else ""
             ids, why = (
                 (f"0..{k - 1}", "Keras needs class ids 0..K-1")
@@ -437,7 +437,7 @@ class _Builder:
             self.diag(
                 "label-mapping",
                 f"labels are not the integers {ids}: {why}; the scaffolded script maps "
-                f"{pairs}{more} and saves the mapping",
+                f"{mapping}{more} and saves the mapping",
                 "map the labels yourself the same way (sklearn LabelEncoder or a dict) and keep "
                 "the list of classes to decode predictions",
                 "note",
@@ -749,7 +749,7 @@ def _ordered_classes(counts: Mapping[Value, int]) -> tuple[Value, ...]:
     if all(isinstance(k, bool) for k in keys):
         return tuple(sorted(keys))
     if all(isinstance(k, (int, float)) and not isinstance(k, bool) for k in keys):
-        return tuple(sorted(keys))  # type: ignore[type-var]
+        return tuple(sorted(keys))
     text = sorted(keys, key=lambda v: str(v))
     if len(text) == 2 and str(text[1]).strip().lower() in _NEGATIVE_WORDS:
         text.reverse()

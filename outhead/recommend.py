@@ -311,6 +311,7 @@ def recommend(
         )
         two_node = False
 
+    metrics: tuple[MetricSpec, ...]
     if task == Task.REGRESSION:
         head = _head(k, "linear", _MSE)
         metrics = _REGRESSION_METRICS
