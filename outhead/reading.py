@@ -258,8 +258,9 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
       a label of a label set);
     * *header, weakly*: text that never recurs below, over a column whose cells do recur.
 
-    The first row is a header when some column votes strongly and none votes data, or when
-    every column votes header (weakly or strongly). A first row that is exactly ``0, 1, ...``
+    The first row is a header when no text cell votes data and the strong votes outnumber the
+    number cells (a header may name a column ``3``), or when every column votes header (weakly
+    or strongly). A first row that is exactly ``0, 1, ...``
     over numeric rows (pandas' default column names) is a header too. A file of one line is a
     header when every cell is text (so a lone ``label`` line is an empty target).
 
@@ -279,7 +280,7 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
             [v.strip() for v in r] == [v.strip() for v in first] for r in rest
         ):
             return True, "the first line numbers the columns 0, 1, ... over rows of values"
-    strong = weak = data = 0
+    strong = weak = data = numbers = 0
     for j, v0 in enumerate(first):
         kind = _cell_kind(v0)
         below = [r[j].strip() for r in rest if j < len(r)]
@@ -287,7 +288,7 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
         if kind == "missing":
             continue
         if kind in ("number", "bool"):
-            data += 1
+            numbers += 1
             continue
         text = v0.strip()
         if present and all(_cell_kind(v) in ("number", "bool") for v in present):
@@ -303,9 +304,9 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
             weak += 1
         else:
             data += 1  # a column of unique text (ids): the first cell is likely one more
-    if data == 0 and strong > 0:
+    if data == 0 and strong > numbers:
         return True, "the first line is text over columns of numbers"
-    if data == 0 and weak > 0 and len({v.strip() for v in first}) == len(first):
+    if data == numbers == 0 and weak > 0 and len({v.strip() for v in first}) == len(first):
         return True, "the first line holds names that never recur in the rows below"
     return False, "the first line looks like data"
 
@@ -584,7 +585,7 @@ class _CsvReader(_Reader):
             rest = b""
             while True:
                 buf = fh.read(chunk_bytes)
-                at_eof = not buf
+                at_eof = len(buf) < chunk_bytes  # a short read of a regular file: its end
                 data = rest + buf
                 if not data:
                     return
