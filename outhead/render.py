@@ -25,24 +25,24 @@ from typing import Any, Literal
 from outhead.errors import TemplateError, UsageError
 from outhead.layout import LayoutKind, Task
 from outhead.recommend import Decision, MetricSpec, Recommendation
-from outhead.stats import Source
+from outhead.stats import MISSING_TOKENS, Source
 
 TEMPLATE_NAME = "train.py.jinja"
 
-Encoding = Literal["standardize", "bounded", "binary", "two-node", "index", "matrix", "label-sets"]
+Encoding = Literal["standardize", "bounded", "binary", "index", "matrix", "label-sets"]
 """How the script turns the target file into the array the model trains on:
 
 * ``standardize``: regression targets, scaled to mean 0 / std 1 (reported back in their units);
 * ``bounded``: one column in [0, 1], kept as is (the sigmoid output covers it);
 * ``binary``: two labels mapped to 0/1, one sigmoid unit;
-* ``two-node``: two labels mapped to 0/1 then one-hot, two softmax units (``--two-node``);
-* ``index``: labels mapped to 0..K-1 (sparse categorical);
+* ``index``: labels mapped to 0..K-1 (sparse categorical; also binary with ``--two-node``);
 * ``matrix``: one-hot, multi-hot or probability columns, kept (indicator pairs mapped to 0/1);
 * ``label-sets``: one text column of label sets (``Kr|Xe``) turned into a multi-hot matrix.
 """
 
 #: Metrics that read probabilities and cannot be given a logit threshold (keras-head-facts M8).
 _NO_LOGITS = frozenset({"F1Score", "FBetaScore"})
+_SOFTMAX_LOSSES = frozenset({"SparseCategoricalCrossentropy", "CategoricalCrossentropy"})
 #: Losses that accept ``from_logits``.
 _LOGIT_LOSSES = frozenset(
     {
@@ -119,12 +119,16 @@ class HeadPlan:
     encoding: Encoding
     decision: Decision
     threshold: float | None
+    """The probability threshold of threshold decisions (the script applies the sigmoid to
+    logits before comparing)."""
     class_weight: bool
     """Weight the classes (single-label classes that are imbalanced)."""
     stratify: bool
     """Split train/validation/test per class."""
     dropped_metrics: tuple[str, ...] = field(default=())
     """Metrics of the recommendation left out because they cannot read logits."""
+    notes: tuple[str, ...] = field(default=())
+    """Options that did not apply to this head and were ignored, one sentence each."""
 
     def layer_code(self) -> str:
         """The output layer as Keras source: ``keras.layers.Dense(6, activation="softmax")``."""
@@ -146,9 +150,11 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
     Returns:
         The plan: units, activation, loss, metrics, target encoding and decision rule.
 
+    Options that do not apply (``--two-node`` on a non-binary target, ``--from-logits`` on a
+    regression head) are ignored with a note, as ``outhead inspect`` does.
+
     Raises:
-        UsageError: an option that does not apply (``--two-node`` on a non-binary target,
-            ``--from-logits`` on a regression head), or a layout the script cannot encode.
+        UsageError: a layout the script cannot encode.
     """
     layout = recommendation.layout
     head = recommendation.head
@@ -158,29 +164,24 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
     metrics = recommendation.metrics
     decision = recommendation.decision
 
-    if options.two_node:
-        if encoding != "binary":
-            if units == 2 and activation == "softmax":
-                pass  # already two softmax nodes (a 2-column one-hot target): nothing to change
-            else:
-                raise UsageError("--two-node applies to binary label vectors only")
-        else:
-            encoding = "two-node"
-            units, activation, loss_class = 2, "softmax", "CategoricalCrossentropy"
-            metrics = (
-                MetricSpec("CategoricalAccuracy", "categorical_accuracy"),
-                MetricSpec("AUC", "auc"),
-            )
+    notes: list[str] = []
+    if options.two_node and not (units == 2 and loss_class in _SOFTMAX_LOSSES):
+        if encoding == "binary":
+            # As `outhead inspect --two-node`: the labels stay class ids, two softmax units.
+            encoding = "index"
+            units, activation, loss_class = 2, "softmax", "SparseCategoricalCrossentropy"
+            metrics = (MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),)
             decision = "argmax"
+        else:
+            notes.append(f"--two-node applies to binary label vectors; this target is {task.value}")
 
     from_logits = head.from_logits
     dropped: tuple[str, ...] = ()
-    if options.from_logits:
-        if not layout.is_classification or loss_class not in _LOGIT_LOSSES:
-            raise UsageError(
-                f"--from-logits applies to classification heads, not to {task.value} ({loss_class})"
-            )
-        from_logits = True
+    if options.from_logits and not from_logits:
+        if layout.is_classification and loss_class in _LOGIT_LOSSES:
+            from_logits = True
+        else:
+            notes.append(f"--from-logits applies to classification heads, not to {task.value}")
     if from_logits:
         activation = "linear"
         kept = []
@@ -192,9 +193,16 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
                 kept.append(logit_metric)
         metrics = tuple(kept)
 
-    single_label = encoding in ("binary", "two-node", "index") or (
-        layout.kind is LayoutKind.ONE_HOT
+    threshold = (
+        recommendation.threshold if decision in ("threshold", "per-label-threshold") else None
     )
+    if threshold is not None and head.from_logits:
+        # A logit threshold (0.0) from the recommendation; the script compares probabilities.
+        threshold = 1.0 / (1.0 + math.exp(-threshold))
+    elif decision in ("threshold", "per-label-threshold") and threshold is None:
+        threshold = 0.5
+
+    single_label = encoding in ("binary", "index") or (layout.kind is LayoutKind.ONE_HOT)
     return HeadPlan(
         units=units,
         activation=activation,
@@ -203,12 +211,13 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
         metrics=metrics,
         encoding=encoding,
         decision=decision,
-        threshold=recommendation.threshold if decision != "identity" else None,
+        threshold=threshold,
         # Keras 3 turns class_weight into sample weights through the argmax of a 2-D target,
         # which is wrong for multi-hot and soft labels, so only single-label classes get it.
         class_weight=single_label and bool(recommendation.class_weight),
         stratify=single_label,
         dropped_metrics=dropped,
+        notes=tuple(notes),
     )
 
 
@@ -431,10 +440,11 @@ def render_script(
         "feature_columns": list(features.columns) if features.columns is not None else None,
         "opt": options,
         "classes": list(layout.classes) if layout.classes is not None else None,
-        "bool_classes": bool(layout.classes)
-        and all(isinstance(c, bool) for c in layout.classes or ()),
         "positive_value": _positive_value(layout.indicator_values),
         "task": layout.task.value,
+        "missing_tokens": list(MISSING_TOKENS),
+        "string_classes": bool(layout.classes)
+        and all(isinstance(c, str) for c in layout.classes or ()),
     }
     import jinja2
 

@@ -8,33 +8,18 @@ CLI to show. Neither TensorFlow nor pandas is imported on this path.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from outhead.errors import ColumnError, FormatError, InputError, UsageError
-from outhead.layout import Task
+from outhead.errors import ColumnError, UsageError
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
-from outhead.stats import Format, Source
+from outhead.stats import Source
 
-#: First-column names that mean "row index", not a feature (R's rownames, pandas' saved index).
-_ROW_INDEX = re.compile(r"(|rownames|row\.names|row_?id|row|index|id|unnamed: ?0)")
-_SNIFF_BYTES = 64 * 1024
-_DELIMITERS = (",", ";", "\t", "|")
-_SUFFIX_FORMATS: dict[str, Format] = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".npy": "npy",
-    ".npz": "npz",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
+#: First-column names that mean "row index", not a feature: R's rownames, a saved pandas index
+#: (a blank header cell, which outhead names ``unnamed_0``), an id.
+_ROW_INDEX = re.compile(r"(rownames|row\.names|row_?id|row|index|id|unnamed_0|unnamed: ?0)")
 
 
 @dataclass(frozen=True)
@@ -93,17 +78,25 @@ def scaffold_script(
         )
     if features_path is not None and drop:
         raise UsageError("--drop applies to the target's table; with --features, edit that file")
+    options = options or ScaffoldOptions()
     recommendation, source = inspect_for_scaffold(
-        target_path, columns=target_columns, key=key, header=header, sep=sep, task=task
+        target_path,
+        columns=target_columns,
+        key=key,
+        header=header,
+        sep=sep,
+        task=task,
+        from_logits=options.from_logits,
+        two_node=options.two_node,
     )
     notes: list[str] = []
     if features_path is None:
         features = table_features(source, drop, notes)
     else:
         features = FeatureSpec(describe_feature_file(features_path, key=features_key))
-    options = options or ScaffoldOptions()
     script = render_script(recommendation, target_source=source, features=features, options=options)
     plan = plan_head(recommendation, options)
+    notes.extend(plan.notes)
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
 
 
@@ -115,31 +108,30 @@ def inspect_for_scaffold(
     header: bool | None,
     sep: str | None,
     task: str | None,
+    from_logits: bool = False,
+    two_node: bool = False,
 ) -> tuple[Recommendation, Source]:
     """Run ``outhead inspect``'s core and return the recommendation with the target's source.
 
     Raises:
         OutheadError: whatever inspect refuses (missing file, a single value...).
     """
-    from outhead.api import inspect_target  # type: ignore[attr-defined]
+    from outhead.api import inspect_target
 
-    result: Any = inspect_target(
+    recommendation = inspect_target(
         path,
         columns=list(columns) if columns else None,
         key=key,
         header=header,
         sep=sep,
-        task=Task(task) if task else None,
+        task=task,
+        from_logits=from_logits,
+        two_node=two_node,
     )
-    recommendation: Recommendation = (
-        result if isinstance(result, Recommendation) else result.recommendation
-    )
-    source = getattr(result, "source", None)
-    if source is None and recommendation.layout.stats is not None:
-        source = recommendation.layout.stats.source
-    if source is None:  # pragma: no cover - the inspect contract always carries it
-        raise UsageError(f"{path}: inspect did not say how the target was read")
-    return recommendation, source
+    stats = recommendation.layout.stats
+    if stats is None:  # pragma: no cover - inspect_target always keeps the statistics
+        raise UsageError("inspect did not say how the target was read", path=path)
+    return recommendation, stats.source
 
 
 def table_features(source: Source, drop: Sequence[str], notes: list[str]) -> FeatureSpec:
@@ -178,10 +170,9 @@ def table_features(source: Source, drop: Sequence[str], notes: list[str]) -> Fea
 
 
 def describe_feature_file(path: str, *, key: str | None = None) -> Source:
-    """How to read a features file: its format, delimiter, header and columns.
+    """How to read a features file (format, delimiter, header, columns), with inspect's rules.
 
-    Only the start of a text file is read (the script reads the rest); binary formats are read
-    for their shape or schema only.
+    Only the start of the file is read (:func:`outhead.reading.read_schema`).
 
     Args:
         path: the features file.
@@ -191,108 +182,12 @@ def describe_feature_file(path: str, *, key: str | None = None) -> Source:
         A :class:`Source` whose ``columns`` and ``all_columns`` are every column of the file.
 
     Raises:
-        InputError: the file does not exist or is not a file.
-        FormatError: an unknown extension or unreadable contents.
-        UsageError: an NPZ with several arrays and no ``key``, or a ``key`` it lacks.
+        UsageError: ``-`` (the script must read the features again), or an NPZ without ``key``
+            that holds several arrays.
+        InputError, FormatError, EmptyTargetError: the file cannot be read.
     """
     if path == "-":
         raise UsageError("the features must be a file the script can read again, not '-'")
-    file = Path(path)
-    if not file.is_file():
-        raise InputError("no such file" if not file.exists() else "not a file", path=path)
-    fmt = _SUFFIX_FORMATS.get(file.suffix.lower())
-    if fmt is None:
-        raise FormatError(
-            f"unknown features format {file.suffix or '(no extension)'!r}; "
-            "use .csv, .tsv, .npy, .npz or .parquet",
-            path=path,
-        )
-    if fmt in ("csv", "tsv"):
-        return _describe_text(path, fmt)
-    if fmt == "parquet":
-        return _describe_parquet(path)
-    return _describe_array(path, fmt, key)
+    from outhead.reading import read_schema
 
-
-def _describe_text(path: str, fmt: Format) -> Source:
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            sample = fh.read(_SNIFF_BYTES)
-    except UnicodeDecodeError:
-        raise FormatError("not a UTF-8 text file", path=path) from None
-    lines = [line for line in sample.splitlines() if line.strip()]
-    if len(sample) == _SNIFF_BYTES and len(lines) > 1:
-        lines = lines[:-1]  # the last line may be cut in the middle
-    if not lines:
-        raise FormatError("the features file is empty", path=path)
-    delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(lines[:20])
-    rows = list(csv.reader(lines[:2], delimiter=delimiter, skipinitialspace=True))
-    header = not any(_is_number(cell) for cell in rows[0])
-    width = len(rows[0])
-    columns = (
-        tuple(cell.strip() for cell in rows[0]) if header else tuple(str(i) for i in range(width))
-    )
-    return Source(
-        path=path,
-        format=fmt,
-        columns=columns,
-        all_columns=columns,
-        header=header,
-        delimiter=delimiter,
-    )
-
-
-def _sniff_delimiter(lines: list[str]) -> str:
-    """The candidate found the same (non-zero) number of times on every line, most often."""
-    best, best_count = ",", 0
-    for delimiter in _DELIMITERS:
-        counts = {len(next(csv.reader([line], delimiter=delimiter))) - 1 for line in lines}
-        if len(counts) == 1 and (count := counts.pop()) > best_count:
-            best, best_count = delimiter, count
-    return best
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def _describe_parquet(path: str) -> Source:
-    import pyarrow.parquet as pq
-
-    try:
-        names = tuple(pq.read_schema(path).names)
-    except Exception as exc:  # pyarrow raises several types for a corrupt file
-        raise FormatError(f"not a readable Parquet file ({exc})", path=path) from None
-    names = tuple(n for n in names if n != "__index_level_0__")
-    return Source(path=path, format="parquet", columns=names, all_columns=names)
-
-
-def _describe_array(path: str, fmt: Format, key: str | None) -> Source:
-    import numpy as np
-
-    try:
-        if fmt == "npy":
-            array = np.load(path, mmap_mode="r", allow_pickle=False)
-        else:
-            with np.load(path, allow_pickle=False) as archive:
-                names = list(archive.files)
-                if key is None and len(names) == 1:
-                    key = names[0]
-                if key not in names:
-                    raise UsageError(
-                        f"the features archive holds {', '.join(names) or 'no arrays'}; "
-                        "choose one with --features-key",
-                        path=path,
-                    )
-                array = archive[key]
-    except (ValueError, OSError) as exc:
-        raise FormatError(f"not a readable {fmt} file ({exc})", path=path) from None
-    if array.ndim not in (1, 2):
-        raise FormatError(f"features must be 1-D or 2-D, got shape {array.shape}", path=path)
-    width = 1 if array.ndim == 1 else array.shape[1]
-    columns = tuple(str(i) for i in range(width))
-    return Source(path=path, format=fmt, columns=columns, all_columns=columns, key=key)
+    return read_schema(path, key=key).source
