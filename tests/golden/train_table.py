@@ -9,6 +9,8 @@
 #   loss keras.losses.BinaryCrossentropy()
 # Why:
 #   - sigmoid output with binary_crossentropy
+# Predictions: .
+# Features: the other columns of the table, without rownames.
 #
 # Writes to --output-dir: model.keras (raw feature columns in, outputs out), labels.json
 # (what predict_labels() needs) and metrics.json (test scores against a trivial baseline).
