@@ -325,7 +325,7 @@ class _Column:
             type=ctype,
             n_missing=self.n_missing,
             missing_rows=tuple(self.missing_rows),
-            counts=dict(counts) if counts is not None else None,
+            counts=_sorted_counts(counts) if counts is not None else None,
             n_distinct=n_distinct,
             minimum=self.minimum if numeric else None,
             maximum=self.maximum if numeric else None,
@@ -334,6 +334,14 @@ class _Column:
             total_sq=float(self.sq) if numeric else 0.0,
             n_nonfinite=self.n_nonfinite,
         )
+
+
+def _sorted_counts(counts: Mapping[Value, int]) -> dict[Value, int]:
+    """Counts in value order, so that the result does not depend on the batch split."""
+    try:
+        return dict(sorted(counts.items()))
+    except TypeError:
+        return dict(sorted(counts.items(), key=lambda kv: (type(kv[0]).__name__, str(kv[0]))))
 
 
 class _Prepared:
