@@ -7,12 +7,21 @@ line of evidence at a time.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from outhead.diagnostics import Diagnostic
-from outhead.stats import TargetStats, Value
+from outhead.stats import (
+    DISTINCT_CAP,
+    MAX_EXAMPLES,
+    ColumnStats,
+    MatrixStats,
+    TargetStats,
+    Value,
+)
 
 
 class Task(str, Enum):
@@ -100,3 +109,728 @@ class Layout:
             "runner_up": self.runner_up,
             "forced": self.forced,
         }
+
+
+# --------------------------------------------------------------------------------------------
+# Inference
+# --------------------------------------------------------------------------------------------
+
+#: Whole-number columns with at most this many distinct values read as labels when they also
+#: look like labels (a compact range, several rows per value).
+SMALL_K = 20
+#: Up to this many distinct whole numbers can still be labels if they are exactly 0..K-1 or
+#: 1..K and every class has many rows (CIFAR-100 style).
+LARGE_K = 1000
+#: Imbalance ratio (largest class / smallest class) from which class weights are recommended.
+IMBALANCE_RATIO = 3.0
+#: Fewer rows than this in a class cannot be split into train / validation / test.
+MIN_CLASS_ROWS = 5
+#: Below this many rows the evidence says the sample is small.
+SMALL_SAMPLE = 30
+#: A one-hot matrix may have this share of malformed rows (all zero, or several ones) before
+#: it reads as multi-hot instead.
+ONE_HOT_TOLERANCE = 0.01
+
+_NEGATIVE_WORDS = {"0", "no", "n", "false", "f", "neg", "negative", "off", "absent", "fail"}
+
+
+def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
+    """Infer how a target is stored and what the model must learn.
+
+    Args:
+        stats: the statistics of the target (from :func:`outhead.reading.scan_target`).
+        task: force this task (``--task``); the layout then follows it and the diagnostics
+            say where the data disagrees.
+
+    Returns:
+        The :class:`Layout`, with one line of evidence per observation that decided it.
+
+    Raises:
+        TargetError: the target is all missing or holds a single value (nothing to learn).
+        UsageError: the forced task cannot be read from this data (text as regression...).
+    """
+    from outhead.errors import TargetError
+
+    forced = Task(task) if task is not None else None
+    if stats.n_rows == 0 or not stats.columns:
+        raise TargetError("no data rows", path=stats.source.path)
+    if all(c.type == "empty" for c in stats.columns):
+        raise TargetError(
+            f"target is all missing ({stats.n_rows} rows, every cell empty)", path=stats.source.path
+        )
+    builder = _Builder(stats, forced)
+    if stats.labelsets is not None:
+        layout = builder.label_sets()
+    elif len(stats.columns) == 1:
+        layout = builder.one_column()
+    else:
+        layout = builder.matrix()
+    return layout
+
+
+class _Builder:
+    """Holds the shared pieces while one of the layout rules builds its :class:`Layout`."""
+
+    def __init__(self, stats: TargetStats, forced: Task | None) -> None:
+        self.stats = stats
+        self.forced = forced
+        self.path = stats.source.path
+        self.evidence: list[str] = []
+        self.diags: list[Diagnostic] = [
+            Diagnostic(n.code, n.message, n.fix, n.severity) for n in stats.notes
+        ]
+        n = stats.n_rows
+        if n < SMALL_SAMPLE:
+            self.diags.append(
+                Diagnostic(
+                    "small-sample",
+                    f"only {n} rows: the reading below is the most sensible one, but a sample this "
+                    "small proves little",
+                    "check the layout against what you know of the data, or pass --task",
+                    "note",
+                )
+            )
+
+    # -- shared helpers -----------------------------------------------------------------------
+
+    def note(self, line: str) -> None:
+        self.evidence.append(line)
+
+    def diag(
+        self, code: str, message: str, fix: str | None = None, severity: str = "warning"
+    ) -> None:
+        self.diags.append(Diagnostic(code, message, fix, severity))  # type: ignore[arg-type]
+
+    def disagree(self, message: str) -> None:
+        """The data says otherwise than the forced task."""
+        assert self.forced is not None
+        self.diag("task-forced", f"--task {self.forced.value}: {message}", None, "warning")
+
+    def usage(self, message: str) -> Exception:
+        from outhead.errors import UsageError
+
+        return UsageError(message, path=self.path)
+
+    def finish(self, kind: LayoutKind, task: Task, n_outputs: int, **kw: Any) -> Layout:
+        if self.forced is not None:
+            self.evidence.insert(0, f"task forced with --task {self.forced.value}")
+        return Layout(
+            kind=kind,
+            task=task,
+            n_rows=self.stats.n_rows,
+            n_outputs=n_outputs,
+            columns=self.stats.source.columns or tuple(c.name for c in self.stats.columns),
+            evidence=tuple(self.evidence),
+            diagnostics=tuple(self.diags),
+            forced=self.forced is not None,
+            stats=self.stats,
+            **kw,
+        )
+
+    def missing(self, cols: tuple[ColumnStats, ...]) -> None:
+        total = sum(c.n_missing for c in cols)
+        if not total:
+            return
+        rows = sorted({r for c in cols for r in c.missing_rows})[:MAX_EXAMPLES]
+        nonfinite = sum(c.n_nonfinite for c in cols)
+        extra = f", {nonfinite} of them ±inf" if nonfinite else ""
+        where = ", ".join(str(r) for r in rows)
+        self.diag(
+            "missing-values",
+            f"{total} missing target cell{'s' if total != 1 else ''}{extra} (first at "
+            f"row{'s' if len(rows) > 1 else ''} {where}, counting data rows from 0); Keras "
+            "trains on NaN without an error and reports loss: nan",
+            "drop those rows (the scaffolded script does) or fill them before training",
+        )
+
+    def class_checks(
+        self, classes: tuple[Value, ...], counts: tuple[int, ...], single_label: bool
+    ) -> None:
+        """Record imbalance and rare-class diagnostics."""
+        if not counts:
+            return
+        big, small = max(counts), min(counts)
+        if single_label and small > 0 and big / small >= IMBALANCE_RATIO:
+            weights = balanced_class_weight(counts)
+            shown = ", ".join(f"{i}: {w}" for i, w in list(weights.items())[:10])
+            more = ", ..." if len(weights) > 10 else ""
+            self.diag(
+                "class-imbalance",
+                f"classes are imbalanced: the largest has {big} rows, the smallest {small} "
+                f"({big / small:.1f}×); accuracy will flatter a model that predicts the majority",
+                f"model.fit(..., class_weight={{{shown}{more}}}); watch AUC, precision and recall",
+            )
+        elif not single_label and small > 0 and big / small >= IMBALANCE_RATIO * 3:
+            self.diag(
+                "label-imbalance",
+                f"labels are imbalanced: the most frequent is on in {big} rows, the rarest in "
+                f"{small}; Keras 3 class_weight would weight multi-hot rows by their first label "
+                "only (argmax), so do not use it here",
+                "tune a threshold per label after training, or use "
+                "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True)",
+            )
+        rare = [(c, n) for c, n in zip(classes, counts, strict=True) if n < MIN_CLASS_ROWS]
+        if rare:
+            shown = ", ".join(f"{c!s} ({n})" for c, n in rare[:8])
+            more = f" and {len(rare) - 8} more" if len(rare) > 8 else ""
+            self.diag(
+                "rare-classes",
+                f"{len(rare)} class{'es have' if len(rare) > 1 else ' has'} fewer than "
+                f"{MIN_CLASS_ROWS} rows: {shown}{more}; they cannot be split across train, "
+                "validation and test",
+                "collect more rows, merge rare classes, or drop them",
+            )
+
+    # -- rules ----------------------------------------------------------------------------------
+
+    def label_sets(self) -> Layout:
+        ls = self.stats.labelsets
+        assert ls is not None
+        col = self.stats.columns[0]
+        if self.forced not in (None, Task.MULTILABEL):
+            raise self.usage(
+                f"column '{ls.column}' holds sets of labels separated by '{ls.separator}'; "
+                f"--task {self.forced.value if self.forced else ''} cannot read them (use "
+                "--task multilabel, or --sep to set another separator)"
+            )
+        if ls.token_counts is None:
+            raise self.usage(
+                f"column '{ls.column}' holds more than {DISTINCT_CAP} distinct labels; "
+                "that is too many output units for one head"
+            )
+        labels = tuple(sorted(ls.token_counts, key=str))
+        counts = tuple(ls.token_counts[t] for t in labels)
+        sizes = {k: v for k, v in ls.size_counts.items() if v}
+        lo, hi = min(sizes), max(sizes)
+        n = self.stats.n_rows - col.n_missing
+        mean = sum(k * v for k, v in sizes.items()) / max(1, sum(sizes.values()))
+        self.note(
+            f"column '{ls.column}' holds sets of labels separated by '{ls.separator}' "
+            f"({_example(self.stats)})"
+        )
+        self.note(
+            f"{len(labels)} distinct labels; each row has {lo} to {hi} (mean {mean:.2f}) over "
+            f"{n} rows: the labels are not exclusive"
+        )
+        if hi <= 1:
+            self.diag(
+                "sets-of-one",
+                "every row holds at most one label: this is a single-label target written as sets",
+                "pass --task multiclass if the labels are exclusive",
+                "note",
+            )
+        if sizes.get(0):
+            self.note(f"{sizes[0]} rows have no label at all (an all-zero row after encoding)")
+        self.missing((col,))
+        self.class_checks(labels, counts, single_label=False)
+        return self.finish(
+            LayoutKind.LABEL_SETS,
+            Task.MULTILABEL,
+            len(labels),
+            classes=labels,
+            class_counts=counts,
+            separator=ls.separator,
+        )
+
+    def one_column(self) -> Layout:
+        col = self.stats.columns[0]
+        n = self.stats.n_rows - col.n_missing
+        name = col.name
+        self.missing((col,))
+        desc = f"1 column '{name}', {self.stats.n_rows} rows"
+        if col.n_missing:
+            desc += f" ({col.n_missing} missing)"
+        if col.counts is not None and col.n_distinct == 1:
+            from outhead.errors import TargetError
+
+            (value,) = col.counts
+            raise TargetError(
+                f"target column '{name}' holds a single value ({_show(value)} in all {n} rows): "
+                "there is nothing to learn",
+                path=self.path,
+            )
+        if not col.is_numeric:
+            return self.text_vector(col, desc)
+        lo, hi = col.minimum, col.maximum
+        assert lo is not None and hi is not None
+        if self.forced in (Task.REGRESSION, Task.BOUNDED_REGRESSION):
+            return self.continuous(col, desc)
+        if self.forced == Task.MULTILABEL:
+            raise self.usage(
+                f"column '{name}' holds one value per row; a multi-label target is a 0/1 matrix "
+                "(one column per label) or a column of label sets such as 'Kr|Xe'"
+            )
+        if col.counts is not None and col.n_distinct == 2:
+            return self.label_vector(col, desc, ["2 distinct values: a binary label"])
+        if self.forced in (Task.MULTICLASS, Task.BINARY):
+            if self.forced == Task.BINARY:
+                raise self.usage(
+                    f"--task binary needs exactly 2 distinct values; column '{name}' has "
+                    f"{_distinct(col)}"
+                )
+            if col.counts is None:
+                raise self.usage(
+                    f"column '{name}' has more than {DISTINCT_CAP} distinct values; that is too "
+                    "many classes for one softmax head"
+                )
+            if not col.all_integer:
+                self.disagree(
+                    "the values are not whole numbers; each distinct value becomes a class"
+                )
+            return self.label_vector(col, desc, [f"{col.n_distinct} distinct values"])
+        verdict, reasons, runner_up = _integer_labels(col, n)
+        if verdict:
+            return self.label_vector(col, desc, reasons, runner_up=runner_up)
+        return self.continuous(col, desc, reasons, runner_up=runner_up)
+
+    def text_vector(self, col: ColumnStats, desc: str) -> Layout:
+        name = col.name
+        if self.forced in (Task.REGRESSION, Task.BOUNDED_REGRESSION, Task.MULTILABEL):
+            what = {
+                Task.MULTILABEL: "sets of labels need a separator inside the cells (see --sep)",
+            }.get(self.forced, "text values cannot be regressed on")
+            raise self.usage(f"column '{name}' holds {col.type} values; {what}")
+        if col.counts is None:
+            raise self.usage(
+                f"column '{name}' holds more than {DISTINCT_CAP} distinct text values: it looks "
+                "like an identifier or free text, not a label (pick the label with --column)"
+            )
+        if self.forced == Task.BINARY and col.n_distinct != 2:
+            raise self.usage(
+                f"--task binary needs exactly 2 distinct values; column '{name}' has "
+                f"{col.n_distinct}"
+            )
+        n = sum(col.counts.values())
+        reasons = [f"{col.type} values: labels, not numbers"]
+        if col.n_distinct == n and n > 2:
+            self.diag(
+                "all-distinct",
+                f"every value of '{name}' is different ({n} rows): an identifier is not a label",
+                "pick the label column with --column",
+            )
+        return self.label_vector(col, desc, reasons)
+
+    def label_vector(
+        self, col: ColumnStats, desc: str, reasons: list[str], runner_up: str | None = None
+    ) -> Layout:
+        assert col.counts is not None
+        classes = _ordered_classes(col.counts)
+        counts = tuple(col.counts[c] for c in classes)
+        k = len(classes)
+        self.note(desc + f", {col.type} values")
+        for r in reasons:
+            self.note(r)
+        pairs = list(zip(classes, counts, strict=True))[:8]
+        shown = ", ".join(f"{_show(c)} ({n})" for c, n in pairs)
+        more = f", ... {k - 8} more" if k > 8 else ""
+        self.note(f"classes: {shown}{more}")
+        binary = k == 2 and self.forced != Task.MULTICLASS
+        needs_mapping = tuple(classes) not in (tuple(range(k)), (False, True))
+        if needs_mapping:
+            mapping = ", ".join(f"{_show(c)} → {i}" for i, c in enumerate(classes[:8]))
+            more = ", ..." if k > 8 else ""
+            ids, why = (
+                (f"0..{k - 1}", "Keras needs class ids 0..K-1")
+                if not binary
+                else ("0 and 1", "binary cross-entropy needs targets 0 and 1")
+            )
+            self.diag(
+                "label-mapping",
+                f"labels are not the integers {ids}: {why}; the scaffolded script maps "
+                f"{mapping}{more} and saves the mapping",
+                "map the labels yourself the same way (sklearn LabelEncoder or a dict) and keep "
+                "the list of classes to decode predictions",
+                "note",
+            )
+        self.class_checks(classes, counts, single_label=True)
+        if binary:
+            self.note(
+                f"one label vector with 2 values: 1 sigmoid unit gives P({_show(classes[1])})"
+            )
+            task = Task.BINARY
+            n_out = 1
+        else:
+            self.note(f"one label per row, {k} classes: they are exclusive")
+            task = Task.MULTICLASS
+            n_out = k
+        return self.finish(
+            LayoutKind.LABEL_VECTOR,
+            task,
+            n_out,
+            classes=classes,
+            class_counts=counts,
+            needs_mapping=needs_mapping,
+            runner_up=runner_up,
+            target_range=(float(col.minimum), float(col.maximum))
+            if col.minimum is not None and col.maximum is not None
+            else None,
+        )
+
+    def continuous(
+        self,
+        col: ColumnStats,
+        desc: str,
+        reasons: list[str] | tuple[str, ...] = (),
+        runner_up: str | None = None,
+    ) -> Layout:
+        lo, hi = float(col.minimum or 0.0), float(col.maximum or 0.0)
+        n = max(1, self.stats.n_rows - col.n_missing)
+        mean = col.total / n
+        std = math.sqrt(col.total_sq / n) if n > 0 else 0.0
+        self.note(f"{desc}, {'whole-number' if col.all_integer else 'real'} values")
+        self.note(f"range {_num(lo)} to {_num(hi)}, mean {_num(mean)}, std {_num(std)}")
+        for r in reasons:
+            self.note(r)
+        bounded = lo >= 0.0 and hi <= 1.0
+        if self.forced == Task.REGRESSION:
+            bounded = False
+        elif self.forced == Task.BOUNDED_REGRESSION and not bounded:
+            self.disagree(
+                f"values run from {_num(lo)} to {_num(hi)}, outside [0, 1]; a sigmoid cannot "
+                "reach them, so scale the target into [0, 1] first"
+            )
+            bounded = True
+        if bounded:
+            self.note("every value lies within [0, 1]: a sigmoid output matches that range")
+            kind, task = LayoutKind.BOUNDED, Task.BOUNDED_REGRESSION
+        else:
+            kind, task = LayoutKind.CONTINUOUS, Task.REGRESSION
+            self.scale_check(mean, std, lo, hi)
+        return self.finish(
+            kind,
+            task,
+            1,
+            classes=None,
+            class_counts=None,
+            runner_up=runner_up,
+            target_range=(lo, hi),
+            target_mean=(mean,),
+            target_std=(std,),
+        )
+
+    def scale_check(self, mean: float, std: float, lo: float, hi: float) -> None:
+        if std > 10 or abs(mean) > 100:
+            self.diag(
+                "large-scale",
+                f"the target is on a large scale (mean {_num(mean)}, std {_num(std)}): with a "
+                "linear head the first losses are huge and Adam needs many steps to get there",
+                "standardize y for training, y_std = (y - mean) / std, and invert on predictions "
+                "(the scaffolded script does)",
+            )
+
+    def matrix(self) -> Layout:
+        cols = self.stats.columns
+        k = len(cols)
+        names = tuple(c.name for c in cols)
+        text = [c.name for c in cols if c.type in ("string",)]
+        if text:
+            raise self.usage(
+                f"{k} target columns and {len(text)} of them hold text ({', '.join(text[:5])}); "
+                "a multi-column target must be numeric (one-hot, multi-hot, several regression "
+                "targets): pick one label column with --column"
+            )
+        live = tuple(c for c in cols if c.type != "empty")
+        self.missing(cols)
+        values = _matrix_values(live)
+        m = self.stats.matrix
+        desc = f"{k} columns ({_names(names)}), {self.stats.n_rows} rows"
+        if values is not None and len(values) <= 2 and self.forced not in (
+            Task.REGRESSION,
+            Task.BOUNDED_REGRESSION,
+        ):
+            return self.indicator(cols, values, desc)
+        if self.forced in (Task.BINARY, Task.MULTILABEL):
+            raise self.usage(
+                f"--task {self.forced.value} needs a 0/1 matrix; these {k} columns hold "
+                "other values"
+            )
+        # Soft labels: non-negative rows that each sum to 1.
+        all_nonneg = all((c.minimum or 0) >= 0 for c in live)
+        if (
+            m is not None
+            and all_nonneg
+            and m.n_rows_off_one == 0
+            and self.forced != Task.REGRESSION
+            and m.row_sum_min is not None
+        ):
+            self.note(desc)
+            self.note("every value is non-negative and every row sums to 1: class probabilities")
+            self.note("values are not all 0/1: soft labels, read as a distribution over classes")
+            return self.finish(
+                LayoutKind.PROBABILITIES,
+                Task.MULTICLASS,
+                k,
+                classes=names,
+                class_counts=None,
+            )
+        if self.forced == Task.MULTICLASS:
+            raise self.usage(
+                f"--task multiclass needs one label column, a one-hot matrix or rows that sum "
+                f"to 1; these {k} columns are none of those"
+            )
+        lo = min(float(c.minimum) for c in live if c.minimum is not None)
+        hi = max(float(c.maximum) for c in live if c.maximum is not None)
+        means = tuple(c.total / max(1, self.stats.n_rows - c.n_missing) for c in cols)
+        stds = tuple(
+            math.sqrt(c.total_sq / max(1, self.stats.n_rows - c.n_missing)) for c in cols
+        )
+        self.note(desc + ", numeric values")
+        self.note(f"values range from {_num(lo)} to {_num(hi)}; they are not 0/1 indicators")
+        if m is not None and m.n_rows_off_one:
+            self.note(f"{m.n_rows_off_one} rows do not sum to 1: not class probabilities")
+        self.note(f"{k} regression targets: one linear output each")
+        self.scale_check(max(means, key=abs), max(stds), lo, hi)
+        return self.finish(
+            LayoutKind.MULTI_CONTINUOUS,
+            Task.REGRESSION,
+            k,
+            classes=None,
+            class_counts=None,
+            target_range=(lo, hi),
+            target_mean=means,
+            target_std=stds,
+        )
+
+    def indicator(
+        self, cols: tuple[ColumnStats, ...], values: tuple[float, ...], desc: str
+    ) -> Layout:
+        k = len(cols)
+        names = tuple(c.name for c in cols)
+        m = self.stats.matrix
+        neg, pos = (values[0], values[-1]) if len(values) == 2 else (
+            (0.0, values[0]) if values[0] != 0 else (values[0], 1.0)
+        )
+        indicator_values = None
+        if (neg, pos) != (0.0, 1.0):
+            indicator_values = (neg, pos)
+            self.diag(
+                "indicator-coding",
+                f"the matrix is coded {_num(neg)}/{_num(pos)}, not 0/1: read {_num(pos)} as "
+                f"'on' and {_num(neg)} as 'off'; binary cross-entropy needs 0/1 targets and "
+                "gives negative or huge losses otherwise",
+                f"y = (y == {_num(pos)}).astype('float32') (the scaffolded script does)",
+            )
+        self.note(desc + f", every value {_num(neg)} or {_num(pos)}: an indicator matrix")
+        counts = tuple(_on_count(c, pos) for c in cols)
+        sums = _indicator_sums(m, k, neg, pos)
+        total = sum(sums.values())
+        exactly_one = sums.get(1, 0)
+        zero = sums.get(0, 0)
+        several = total - exactly_one - zero
+        hi = max(sums) if sums else 0
+        # A one-hot export may carry a few malformed rows; past a small share the labels are
+        # simply not exclusive.
+        looks_one_hot = (
+            bool(total)
+            and self.forced != Task.MULTILABEL
+            and (zero + several) <= ONE_HOT_TOLERANCE * total
+        )
+        if self.forced == Task.MULTICLASS and not looks_one_hot:
+            self.disagree(
+                f"{zero + several} of {total} rows do not hold exactly one 1, so the classes "
+                "are not exclusive"
+            )
+            looks_one_hot = True
+        if looks_one_hot:
+            self.note(f"{exactly_one} of {total} rows have exactly one 1: one-hot")
+            self.note(f"{k} exclusive classes, one column each")
+            examples = m.row_examples if m is not None else {}
+            if zero:
+                rows = _rows_with(examples, k, neg, pos, lambda s: s == 0)
+                self.diag(
+                    "onehot-zero-rows",
+                    f"{zero} one-hot rows are all zero (rows {rows}): they belong to no class, "
+                    "and categorical cross-entropy gives them a loss of 0",
+                    "drop those rows, or add a column for 'none of these'",
+                )
+            if several:
+                rows = _rows_with(examples, k, neg, pos, lambda s: s > 1)
+                self.diag(
+                    "onehot-multiple",
+                    f"{several} one-hot rows have more than one 1 (rows {rows}): the classes are "
+                    "meant to be exclusive",
+                    "fix those rows, or treat the target as multi-label (--task multilabel)",
+                )
+            runner = None
+            if k == 2:
+                self.note(
+                    "2 one-hot columns: 2 softmax units (or 1 sigmoid unit on the second column)"
+                )
+            self.class_checks(names, counts, single_label=True)
+            return self.finish(
+                LayoutKind.ONE_HOT,
+                Task.MULTICLASS,
+                k,
+                classes=names,
+                class_counts=counts,
+                indicator_values=indicator_values,
+                runner_up=runner,
+            )
+        mean = sum(s * c for s, c in sums.items()) / max(1, total)
+        self.note(
+            f"rows hold {min(sums) if sums else 0} to {hi} ones (mean {mean:.2f}): the labels "
+            "are not exclusive"
+        )
+        self.note(f"{k} independent yes/no labels: one sigmoid unit each")
+        runner_up = None
+        if not several:
+            runner_up = (
+                f"one-hot with {zero} rows of no class (no row has several ones; pass "
+                "--task multiclass if the classes are exclusive)"
+            )
+        elif several <= 0.05 * total:
+            runner_up = f"one-hot with errors ({several} rows of {total} have several ones)"
+        if zero:
+            self.note(f"{zero} rows have no label on")
+        self.class_checks(names, counts, single_label=False)
+        return self.finish(
+            LayoutKind.MULTI_HOT,
+            Task.MULTILABEL,
+            k,
+            classes=names,
+            class_counts=counts,
+            indicator_values=indicator_values,
+            runner_up=runner_up,
+        )
+
+
+# -- pure helpers ------------------------------------------------------------------------------
+
+
+def balanced_class_weight(counts: tuple[int, ...]) -> dict[int, float]:
+    """Keras ``class_weight`` that balances classes: ``n / (K * n_i)`` for class id ``i``."""
+    total, k = sum(counts), len(counts)
+    return {i: round(total / (k * c), 4) for i, c in enumerate(counts) if c}
+
+
+def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | None]:
+    """Decide whether a numeric column holds class labels; returns (labels?, reasons, runner-up)."""
+    if col.counts is None:
+        return False, [f"more than {DISTINCT_CAP} distinct values: a quantity, not labels"], None
+    k = col.n_distinct
+    if not col.all_integer:
+        return False, [f"{k} distinct values, not whole numbers: a quantity"], None
+    lo, hi = float(col.minimum or 0), float(col.maximum or 0)
+    span = hi - lo + 1
+    contiguous = span == k
+    compact = span <= 2 * k
+    per_class = n / k
+    starts = lo in (0.0, 1.0)
+    counts_like = lo >= 0
+    if k <= SMALL_K and compact and per_class >= 2:
+        reasons = [
+            f"{k} distinct whole numbers from {_num(lo)} to {_num(hi)}, "
+            f"{per_class:.0f} rows each on average: class labels"
+        ]
+        runner = (
+            f"regression on a count or score ({k} levels)" if counts_like and contiguous else None
+        )
+        return True, reasons, runner
+    if contiguous and starts and k <= LARGE_K and per_class >= 10:
+        reasons = [
+            f"{k} distinct whole numbers forming exactly {_num(lo)}..{_num(hi)}, "
+            f"{per_class:.0f} rows each on average: class ids"
+        ]
+        return True, reasons, f"regression on a count ({k} levels)"
+    why = f"{k} distinct whole numbers over {n} rows"
+    if per_class < 2:
+        why += " (most values occur once)"
+    elif not compact:
+        why += f" spread over {_num(lo)}..{_num(hi)}"
+    why += ": a quantity (a count or an amount), not class labels"
+    runner = f"multiclass with {k} classes" if k <= SMALL_K * 5 and per_class >= 3 else None
+    return False, [why], runner
+
+
+def _ordered_classes(counts: Mapping[Value, int]) -> tuple[Value, ...]:
+    """Classes in output order: numbers ascending, False before True, text sorted with the
+    usual negative words (no, false, 0...) first in a pair."""
+    keys = list(counts)
+    if all(isinstance(k, bool) for k in keys):
+        return tuple(sorted(keys))
+    if all(isinstance(k, (int, float)) and not isinstance(k, bool) for k in keys):
+        return tuple(sorted(keys))
+    text = sorted(keys, key=lambda v: str(v))
+    if len(text) == 2 and str(text[1]).strip().lower() in _NEGATIVE_WORDS:
+        text.reverse()
+    return tuple(text)
+
+
+def _matrix_values(cols: tuple[ColumnStats, ...]) -> tuple[float, ...] | None:
+    """The values of an indicator matrix: at most two distinct whole numbers over all columns
+    (0/1, or another pair such as -1/+1); None when the matrix is not one."""
+    seen: set[float] = set()
+    for c in cols:
+        if c.counts is None:
+            return None
+        for v in c.counts:
+            seen.add(float(v))
+            if len(seen) > 2:
+                return None
+    if not all(v.is_integer() for v in seen) or (len(seen) == 1 and not seen <= {0.0, 1.0}):
+        return None
+    return tuple(sorted(seen))
+
+
+def _on_count(col: ColumnStats, pos: float) -> int:
+    if col.counts is None:
+        return 0
+    return sum(n for v, n in col.counts.items() if float(v) == pos)
+
+
+def _indicator_sums(
+    m: MatrixStats | None, k: int, neg: float, pos: float
+) -> dict[int, int]:
+    """Row sums of the matrix re-coded to 0/1 (from the raw row sums: the map is linear)."""
+    if m is None or m.row_sum_counts is None:
+        return {}
+    out: dict[int, int] = {}
+    for raw, n in m.row_sum_counts.items():
+        ones = round((raw - k * neg) / (pos - neg))
+        out[ones] = out.get(ones, 0) + n
+    return out
+
+
+def _rows_with(
+    examples: Mapping[float, tuple[int, ...]], k: int, neg: float, pos: float, pred: Any
+) -> str:
+    rows: list[int] = []
+    for raw, rs in examples.items():
+        if pred(round((raw - k * neg) / (pos - neg))):
+            rows.extend(rs)
+    rows = sorted(rows)[:MAX_EXAMPLES]
+    return ", ".join(str(r) for r in rows) if rows else "not recorded"
+
+
+def _example(stats: TargetStats) -> str:
+    for row in stats.head:
+        if row and row[0]:
+            return f"e.g. '{row[0]}'"
+    return "no example"
+
+
+def _distinct(col: ColumnStats) -> str:
+    return str(col.n_distinct) if col.counts is not None else f"more than {DISTINCT_CAP}"
+
+
+def _show(value: Value) -> str:
+    """A label as the user wrote it (strings quoted only when they hold spaces)."""
+    if isinstance(value, str):
+        return repr(value) if (" " in value or not value) else value
+    return str(value)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    shown = ", ".join(names[:6])
+    return shown + (f", ... {len(names) - 6} more" if len(names) > 6 else "")
+
+
+def _num(x: float) -> str:
+    """A number for humans: thousands separators, 4 significant digits below 1000."""
+    if x != x:
+        return "nan"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from outhead.diagnostics import Diagnostic
-from outhead.layout import Layout, Task
+from outhead.layout import Layout, LayoutKind, Task, balanced_class_weight
+from outhead.stats import DISTINCT_CAP, ColumnStats
 
 Decision = Literal["identity", "threshold", "argmax", "per-label-threshold"]
 
@@ -158,4 +159,366 @@ class Recommendation:
             "runner_up": layout.runner_up,
             "forced": layout.forced,
             "warnings": [d.to_dict() for d in self.diagnostics],
+            "source": layout.stats.source.to_dict() if layout.stats is not None else None,
+            "target_columns": [_column_summary(c) for c in layout.stats.columns]
+            if layout.stats is not None
+            else [],
         }
+
+
+def _column_summary(col: ColumnStats) -> dict[str, Any]:
+    """One target column, summarised for the JSON output."""
+    return {
+        "name": col.name,
+        "type": col.type,
+        "n_distinct": col.n_distinct if col.counts is not None else None,
+        "distinct_more_than": DISTINCT_CAP if col.counts is None else None,
+        "n_missing": col.n_missing,
+        "min": col.minimum,
+        "max": col.maximum,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The rules
+# --------------------------------------------------------------------------------------------
+
+#: From this many classes a top-5 accuracy is worth reporting beside the plain one.
+TOP_K_FROM = 10
+
+_MSE = ("mean_squared_error", "MeanSquaredError")
+_BCE = ("binary_crossentropy", "BinaryCrossentropy")
+_CCE = ("categorical_crossentropy", "CategoricalCrossentropy")
+_SCCE = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
+
+_REGRESSION_METRICS = (
+    MetricSpec("RootMeanSquaredError", "root_mean_squared_error"),
+    MetricSpec("MeanAbsoluteError", "mean_absolute_error"),
+)
+
+
+def _head(units: int, activation: str, loss: tuple[str, str], from_logits: bool = False) -> Head:
+    """A head; with ``from_logits`` the output is linear and the loss applies the activation."""
+    return Head(units, "linear" if from_logits else activation, loss[0], loss[1], from_logits)
+
+
+def _binary_metrics(from_logits: bool, n_labels: int | None = None) -> tuple[MetricSpec, ...]:
+    """Metrics for sigmoid outputs (one binary label, or several with ``n_labels``).
+
+    On logits the 0.5 probability threshold is a logit of 0.0, and AUC must be told; F1Score is
+    left out on purpose, since it rejects ``threshold=0.0`` (see keras-head-facts M8).
+    """
+    cut = 0.0 if from_logits else 0.5
+    auc: tuple[tuple[str, Any], ...] = ()
+    if n_labels is not None:
+        auc += (("multi_label", True), ("num_labels", n_labels))
+    if from_logits:
+        auc += (("from_logits", True),)
+    return (
+        MetricSpec("BinaryAccuracy", "binary_accuracy", (("threshold", cut),)),
+        MetricSpec("AUC", "auc", auc),
+        MetricSpec("Precision", "precision", (("thresholds", cut),)),
+        MetricSpec("Recall", "recall", (("thresholds", cut),)),
+    )
+
+
+def _class_metrics(k: int, sparse: bool) -> tuple[MetricSpec, ...]:
+    """Metrics for softmax outputs; argmax is the same on logits, so no logits variant."""
+    if sparse:
+        out = [MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy")]
+        if k >= TOP_K_FROM:
+            out.append(
+                MetricSpec(
+                    "SparseTopKCategoricalAccuracy",
+                    "sparse_top_k_categorical_accuracy",
+                    (("k", 5),),
+                )
+            )
+    else:
+        out = [MetricSpec("CategoricalAccuracy", "categorical_accuracy")]
+        if k >= TOP_K_FROM:
+            out.append(
+                MetricSpec("TopKCategoricalAccuracy", "top_k_categorical_accuracy", (("k", 5),))
+            )
+    return tuple(out)
+
+
+def _logits_alternative(head: Head, metrics: tuple[MetricSpec, ...], layout: Layout) -> Alternative:
+    lh = Head(head.units, "linear", head.loss, head.loss_class, True)
+    if head.activation == "sigmoid":
+        n = layout.n_outputs if layout.task == Task.MULTILABEL else None
+        lm = _binary_metrics(True, n)
+        apply = "keras.ops.sigmoid(model.predict(x))"
+    else:
+        lm = metrics
+        apply = "keras.ops.softmax(model.predict(x))"
+    return Alternative(
+        "logits, numerically stable",
+        lh,
+        lm,
+        "the loss computes the activation itself in a stable form: in float32 a sigmoid "
+        "saturates to exactly 1.0 from a logit of 17, after which the probability path clips "
+        "the loss at 15.94 and its gradient is 0, so confidently wrong rows stop teaching",
+        f"metrics must read logits (thresholds at 0.0, AUC(from_logits=True), no F1Score); "
+        f"get probabilities with {apply}",
+    )
+
+
+def recommend(
+    layout: Layout, *, from_logits: bool = False, two_node: bool = False
+) -> Recommendation:
+    """Recommend the output head for a layout.
+
+    Args:
+        layout: the inferred (or forced) layout.
+        from_logits: recommend the numerically stable form: a linear output and a loss with
+            ``from_logits=True`` (classification only; ignored with a note for regression).
+        two_node: for a binary label vector, 2 softmax units with a sparse loss instead of 1
+            sigmoid unit.
+
+    Returns:
+        The :class:`Recommendation`: head, explicit metrics, decision rule, alternatives, and
+        the diagnostics of the layout plus any the options add.
+    """
+    diags = list(layout.diagnostics)
+    kind, task, k = layout.kind, layout.task, layout.n_outputs
+    weights = _class_weight(layout)
+    alternatives: list[Alternative] = []
+    report: tuple[str, ...] = ()
+    threshold: float | None = None
+
+    if task in (Task.REGRESSION, Task.BOUNDED_REGRESSION) and (from_logits or two_node):
+        flag = "--from-logits" if from_logits else "--two-node"
+        diags.append(
+            Diagnostic(
+                "option-ignored",
+                f"{flag} applies to classification heads; a {task.value} head has no logits "
+                "or classes",
+                None,
+                "note",
+            )
+        )
+        from_logits = two_node = False
+    if two_node and task != Task.BINARY:
+        diags.append(
+            Diagnostic(
+                "option-ignored",
+                f"--two-node applies to a binary label vector; this target is {task.value} "
+                f"({kind.value})",
+                None,
+                "note",
+            )
+        )
+        two_node = False
+
+    metrics: tuple[MetricSpec, ...]
+    if task == Task.REGRESSION:
+        head = _head(k, "linear", _MSE)
+        metrics = _REGRESSION_METRICS
+        decision: Decision = "identity"
+        decision_text = "predictions are the values themselves (in the target's own units)"
+        report = ("median absolute error",)
+        why = [
+            f"{k} unit{'s' if k > 1 else ''}: one continuous value per target column",
+            "linear activation: the output must be free to take any value",
+            "mean squared error: the standard regression loss; RMSE and MAE report the error in "
+            "the target's units, the median absolute error shrugs off outliers",
+        ]
+        alternatives.append(
+            Alternative(
+                "robust to outliers",
+                Head(k, "linear", "huber", "Huber"),
+                metrics,
+                "Huber loss is quadratic near 0 and linear far out: a few wild targets do not "
+                "dominate the gradient",
+            )
+        )
+        if _is_count(layout):
+            alternatives.append(
+                Alternative(
+                    "counts",
+                    Head(k, "exponential", "poisson", "Poisson"),
+                    metrics,
+                    "non-negative whole numbers: a Poisson loss with an exponential output "
+                    "models counts and never predicts below 0",
+                )
+            )
+    elif task == Task.BOUNDED_REGRESSION:
+        head = _head(1, "sigmoid", _MSE)
+        metrics = (_REGRESSION_METRICS[1], _REGRESSION_METRICS[0])
+        decision = "identity"
+        decision_text = "predictions are the values themselves, within [0, 1]"
+        report = ("median absolute error",)
+        why = [
+            "1 unit: one continuous value",
+            "sigmoid activation: keeps every prediction inside [0, 1], like the target",
+            "mean squared error: a regression loss on a bounded value",
+        ]
+        alternatives.append(
+            Alternative(
+                "stronger gradients",
+                _head(1, "sigmoid", _BCE),
+                metrics,
+                "binary cross-entropy accepts targets between 0 and 1 and keeps its gradient "
+                "when the sigmoid saturates (75× MSE's at a logit of 5); its minimum is the "
+                "entropy of y, not 0, so the loss does not reach 0",
+            )
+        )
+        alternatives.append(
+            Alternative(
+                "unbounded",
+                _head(1, "linear", _MSE),
+                _REGRESSION_METRICS,
+                "a linear output also works, but can predict outside [0, 1]; clip predictions",
+            )
+        )
+    elif task == Task.BINARY and kind == LayoutKind.LABEL_VECTOR:
+        pos = layout.classes[1] if layout.classes else 1
+        two = Alternative(
+            "two nodes",
+            _head(2, "softmax", _SCCE),
+            _class_metrics(2, sparse=True),
+            "2 softmax units give P(each class) directly, and the labels stay a vector; a matter "
+            "of preference: sigmoid(1) is the same model with fewer weights",
+            "or one-hot encode the labels and use CategoricalCrossentropy with "
+            "CategoricalAccuracy",
+        )
+        if two_node:
+            head = _head(2, "softmax", _SCCE, from_logits)
+            metrics = two.metrics
+            decision = "argmax"
+            decision_text = "predicted class = argmax over the 2 outputs"
+            why = [
+                "2 units: one per class (--two-node)",
+                "softmax activation: the 2 outputs are a probability distribution",
+                "sparse categorical cross-entropy: the labels are one class id per row, 0 or 1",
+            ]
+        else:
+            head = _head(1, "sigmoid", _BCE, from_logits)
+            metrics = _binary_metrics(from_logits)
+            decision = "threshold"
+            threshold = 0.0 if from_logits else 0.5
+            decision_text = (
+                f"class {pos!s} when p >= 0.5, else class {layout.classes[0]!s}"
+                if layout.classes
+                else "class 1 when p >= 0.5"
+            )
+            why = [
+                "1 unit: the labels are one vector of 2 values, so one probability suffices",
+                f"sigmoid activation: the output is P({pos!s}), between 0 and 1",
+                "binary cross-entropy: the loss of a yes/no label",
+            ]
+            alternatives.append(two)
+    elif task == Task.MULTILABEL:
+        head = _head(k, "sigmoid", _BCE, from_logits)
+        metrics = _binary_metrics(from_logits, k)
+        decision = "per-label-threshold"
+        threshold = 0.0 if from_logits else 0.5
+        decision_text = (
+            "each label is on when its p >= 0.5 (tune a threshold per label on validation data)"
+        )
+        why = [
+            f"{k} units: one per label",
+            "sigmoid activation: each label is its own yes/no probability; softmax would make "
+            "the labels compete, so at most one could pass 0.5",
+            "binary cross-entropy: one binary loss per label, averaged",
+        ]
+    else:  # multiclass: label vector, one-hot, probabilities (and binary one-hot)
+        sparse = kind == LayoutKind.LABEL_VECTOR
+        head = _head(k, "softmax", _SCCE if sparse else _CCE, from_logits)
+        metrics = _class_metrics(k, sparse)
+        decision = "argmax"
+        decision_text = f"predicted class = argmax over the {k} outputs"
+        if sparse:
+            loss_why = (
+                "sparse categorical cross-entropy: the labels are one class id per row "
+                "(one-hot them and it would be categorical cross-entropy)"
+            )
+        elif kind == LayoutKind.PROBABILITIES:
+            loss_why = (
+                "categorical cross-entropy: it compares the predicted distribution with the "
+                "target distribution, soft labels included"
+            )
+        else:
+            loss_why = (
+                "categorical cross-entropy: the labels are one-hot rows "
+                "(as a vector of ids it would be sparse categorical cross-entropy)"
+            )
+        why = [
+            f"{k} units: one per class",
+            "softmax activation: the outputs form one probability distribution over exclusive "
+            "classes",
+            loss_why,
+        ]
+        if kind == LayoutKind.ONE_HOT and k == 2:
+            alternatives.append(
+                Alternative(
+                    "one node",
+                    _head(1, "sigmoid", _BCE),
+                    _binary_metrics(False),
+                    "the same binary problem with 1 sigmoid unit, trained on the second column "
+                    "alone; a matter of preference",
+                    f"y = y[:, 1] (column '{layout.classes[1] if layout.classes else 1}')",
+                )
+            )
+        if sparse:
+            alternatives.append(
+                Alternative(
+                    "one-hot labels",
+                    _head(k, "softmax", _CCE),
+                    _class_metrics(k, sparse=False),
+                    "the same model on one-hot labels (keras.utils.to_categorical(y, "
+                    f"{k})); the sparse form saves memory",
+                )
+            )
+        if kind == LayoutKind.PROBABILITIES:
+            alternatives.append(
+                Alternative(
+                    "distribution distance",
+                    Head(k, "softmax", "kl_divergence", "KLDivergence"),
+                    metrics,
+                    "KL divergence reaches 0 when the distributions match; categorical "
+                    "cross-entropy bottoms out at the entropy of the soft labels",
+                )
+            )
+    if from_logits:
+        why[1] = (
+            "linear activation with from_logits=True: the loss applies "
+            f"{'sigmoid' if head.units == 1 or task == Task.MULTILABEL else 'softmax'} itself, "
+            "in a numerically stable form"
+        )
+    elif layout.is_classification:
+        alternatives.append(_logits_alternative(head, metrics, layout))
+    if weights and task not in (Task.BINARY, Task.MULTICLASS):
+        weights = None
+    return Recommendation(
+        layout=layout,
+        head=head,
+        metrics=metrics,
+        decision=decision,
+        decision_text=decision_text,
+        threshold=threshold,
+        report=report,
+        class_weight=weights,
+        alternatives=tuple(alternatives),
+        why=tuple(why),
+        diagnostics=tuple(diags),
+    )
+
+
+def _class_weight(layout: Layout) -> dict[int, float] | None:
+    """Balanced class weights n / (K * n_i), only for imbalanced single-label classes."""
+    counts = layout.class_counts
+    if not counts or layout.task not in (Task.BINARY, Task.MULTICLASS):
+        return None
+    if not any(d.code == "class-imbalance" for d in layout.diagnostics):
+        return None
+    return balanced_class_weight(counts)
+
+
+def _is_count(layout: Layout) -> bool:
+    stats = layout.stats
+    if stats is None or len(stats.columns) != 1:
+        return False
+    col = stats.columns[0]
+    return col.all_integer and (col.minimum or 0) >= 0

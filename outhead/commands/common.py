@@ -111,7 +111,9 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def fail(message: str, *, as_json: bool, code: int = EXIT_BAD_INPUT, kind: str = "error") -> NoReturn:
+def fail(
+    message: str, *, as_json: bool, code: int = EXIT_BAD_INPUT, kind: str = "error"
+) -> NoReturn:
     """Report an error on one line (or as ``{"error": ...}``) and exit."""
     if as_json:
         print_json({"error": {"type": kind, "file": None, "message": message}})
@@ -147,7 +149,10 @@ def handle_errors(*, as_json: bool) -> Iterator[None]:
     except Exception as exc:
         if os.environ.get("OUTHEAD_DEBUG"):
             raise
-        message = f"internal error: {type(exc).__name__}: {exc} (set OUTHEAD_DEBUG=1 for a traceback)"
+        message = (
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(set OUTHEAD_DEBUG=1 for a traceback)"
+        )
         if as_json:
             print_json({"error": {"type": "internal-error", "file": None, "message": message}})
         else:

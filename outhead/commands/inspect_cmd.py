@@ -1,8 +1,93 @@
-"""``outhead inspect`` (being written)."""
+"""``outhead inspect``: infer the layout of a target file and recommend the output layer."""
 
 from __future__ import annotations
 
+from typing import Annotated
 
-def inspect() -> None:
-    """Infer the layout of a target file and recommend the output layer."""
-    raise NotImplementedError
+import typer
+
+from outhead.commands.common import (
+    ColumnOpt,
+    HeaderOpt,
+    JsonOpt,
+    KeyOpt,
+    OutputFormat,
+    SepOpt,
+    TaskOpt,
+    handle_errors,
+    print_json,
+    stdout_console,
+)
+
+
+def inspect(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="Target file: CSV, TSV, NPY, NPZ, Parquet (or a directory of Parquet files); "
+            "'-' reads CSV from standard input.",
+            show_default=False,
+        ),
+    ],
+    column: ColumnOpt = None,
+    key: KeyOpt = None,
+    header: HeaderOpt = None,
+    sep: SepOpt = None,
+    task: TaskOpt = None,
+    from_logits: Annotated[
+        bool,
+        typer.Option(
+            "--from-logits",
+            help="Recommend the numerically stable form: linear output, loss with "
+            "from_logits=True, metrics that read logits.",
+        ),
+    ] = False,
+    two_node: Annotated[
+        bool,
+        typer.Option("--two-node", help="Binary label vector: recommend 2 softmax units."),
+    ] = False,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="human (Rich) or json (one JSON object on stdout)."),
+    ] = OutputFormat.human,
+    as_json: JsonOpt = False,
+    width: Annotated[
+        int | None, typer.Option("--width", help="Wrap human output at this width.", hidden=True)
+    ] = None,
+) -> None:
+    """Infer the layout of a target file and recommend the output layer.
+
+    Prints the file summary, the layout with its evidence, the recommended head (units,
+    activation, loss, explicit metrics, how to turn outputs into labels), the Keras code, the
+    alternatives, class counts and warnings. Exit codes: 0 done, 2 bad input.
+    """
+    json_out = as_json or output_format == OutputFormat.json
+    if output_format == OutputFormat.github:
+        from outhead.commands.common import fail
+
+        fail("--format github is for 'outhead check'", as_json=False)
+    with handle_errors(as_json=json_out):
+        from outhead.api import inspect_target
+        from outhead.display import progress_bar
+
+        with progress_bar(not json_out, f"reading {target}") as progress:
+            rec = inspect_target(
+                target,
+                columns=column,
+                key=key,
+                header=header,
+                sep=sep,
+                task=task.value if task else None,
+                from_logits=from_logits,
+                two_node=two_node,
+                progress=progress,
+            )
+        if json_out:
+            print_json(rec.to_dict())
+            return
+        from outhead.display import render_inspect
+
+        console = stdout_console()
+        if width:
+            console.width = width
+        console.print(render_inspect(rec))

@@ -1,0 +1,38 @@
+"""outhead: read a target file, infer its layout, get the output layer right.
+
+The library API (no printing anywhere in it)::
+
+    import outhead
+    rec = outhead.inspect_target("y.csv")
+    rec.head.units, rec.head.activation, rec.head.loss     # 6, 'softmax', 'sparse_categorical...'
+    rec.layout.evidence                                    # why
+    rec.to_dict()                                          # the JSON of `outhead inspect --json`
+"""
+
+from outhead._version import __version__
+from outhead.api import infer_target, inspect_target
+from outhead.diagnostics import Diagnostic
+from outhead.errors import OutheadError
+from outhead.layout import Layout, LayoutKind, Task, infer_layout
+from outhead.recommend import Alternative, Head, MetricSpec, Recommendation, recommend
+from outhead.stats import ColumnStats, Source, TargetStats
+
+__all__ = [
+    "Alternative",
+    "ColumnStats",
+    "Diagnostic",
+    "Head",
+    "Layout",
+    "LayoutKind",
+    "MetricSpec",
+    "OutheadError",
+    "Recommendation",
+    "Source",
+    "TargetStats",
+    "Task",
+    "__version__",
+    "infer_layout",
+    "infer_target",
+    "inspect_target",
+    "recommend",
+]

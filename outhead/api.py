@@ -1,0 +1,74 @@
+"""The library entry points: one call from a file to a recommendation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from os import PathLike
+from typing import BinaryIO
+
+from outhead.layout import Layout, Task, infer_layout
+from outhead.recommend import Recommendation, recommend
+
+
+def inspect_target(
+    path: str | PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+    key: str | None = None,
+    header: bool | None = None,
+    sep: str | None = None,
+    task: Task | str | None = None,
+    from_logits: bool = False,
+    two_node: bool = False,
+    stdin: BinaryIO | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Recommendation:
+    """Read a target file, infer its layout and recommend the output head.
+
+    Args:
+        path: a CSV, TSV, NPY, NPZ or Parquet file, a directory of Parquet files, or ``-`` for
+            CSV on standard input.
+        columns: target columns (names, 0-based indexes or globs); default every column.
+        key: the array of an NPZ file (default: the only one).
+        header: CSV/TSV: force the first line to be (True) or not be (False) a header.
+        sep: the separator inside label-set cells (``Kr|Xe``); default detected.
+        task: force the task (``"multiclass"``...) instead of inferring it.
+        from_logits: recommend the linear-output, ``from_logits=True`` form.
+        two_node: recommend 2 softmax units for a binary label vector.
+        stdin: the stream to read for ``-`` (default: ``sys.stdin.buffer``).
+        progress: called with (bytes read, total bytes or None) while reading.
+
+    Returns:
+        A :class:`~outhead.recommend.Recommendation`; its ``layout`` holds the evidence and its
+        ``layout.stats`` the statistics that were read.
+
+    Raises:
+        outhead.errors.OutheadError: a subclass naming the file and the problem.
+    """
+    layout = infer_target(
+        path, columns=columns, key=key, header=header, sep=sep, task=task, stdin=stdin,
+        progress=progress,
+    )
+    return recommend(layout, from_logits=from_logits, two_node=two_node)
+
+
+def infer_target(
+    path: str | PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+    key: str | None = None,
+    header: bool | None = None,
+    sep: str | None = None,
+    task: Task | str | None = None,
+    stdin: BinaryIO | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Layout:
+    """Read a target file and infer its :class:`~outhead.layout.Layout` (see
+    :func:`inspect_target` for the arguments)."""
+    from outhead.reading import scan_target
+
+    stats = scan_target(
+        str(path), columns=columns, key=key, header=header, sep=sep, stdin=stdin,
+        progress=progress,
+    )
+    return infer_layout(stats, task=task)

@@ -1,0 +1,234 @@
+"""Rich rendering for the CLI. This is the only module that knows about Rich; the core returns
+dataclasses and this turns them into terminal output."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from outhead.diagnostics import Diagnostic
+    from outhead.recommend import Recommendation
+    from outhead.stats import ColumnStats, TargetStats
+
+BAR_WIDTH = 30
+MAX_BARS = 20
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+
+
+def _section(title: str) -> Text:
+    return Text(title, style="bold underline")
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "—"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.1f}"
+    return f"{x:.4g}"
+
+
+def _file_line(stats: TargetStats) -> Text:
+    src = stats.source
+    bits: list[str] = [src.format]
+    if src.header is not None:
+        bits.append("header" if src.header else "no header")
+    if src.delimiter and src.delimiter not in (",", "\t"):
+        bits.append(f"delimiter {src.delimiter!r}")
+    if src.key:
+        bits.append(f"key {src.key!r}")
+    n_cols = len(stats.columns)
+    cols = f"{n_cols} target column{'s' if n_cols != 1 else ''}"
+    if len(src.all_columns) > n_cols:
+        cols += f" of {len(src.all_columns)}"
+    text = Text()
+    text.append(src.path, style="bold")
+    text.append(f"  ({', '.join(bits)}; {stats.n_rows:,} rows, {cols})")
+    return text
+
+
+def _values(col: ColumnStats) -> str:
+    if col.counts is None:
+        return f"more than {col.n_distinct - 1:,} distinct"
+    if col.type in ("integer", "float") and col.n_distinct > 8:
+        return f"{_fmt(col.minimum)} .. {_fmt(col.maximum)}"
+    shown = sorted(col.counts, key=lambda v: (str(type(v)), v))[:8]
+    more = ", ..." if col.n_distinct > 8 else ""
+    return ", ".join(str(v) for v in shown) + more
+
+
+def _summary_table(stats: TargetStats) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for name in ("column", "type", "distinct", "missing", "values"):
+        table.add_column(name, overflow="fold")
+    limit = 12
+    for col in stats.columns[:limit]:
+        distinct = f"{col.n_distinct:,}" if col.counts is not None else f">{col.n_distinct - 1:,}"
+        table.add_row(
+            escape(col.name), col.type, distinct, f"{col.n_missing:,}", escape(_values(col))
+        )
+    if len(stats.columns) > limit:
+        table.add_row(f"... {len(stats.columns) - limit} more", "", "", "", "")
+    return table
+
+
+def _bars(rec: Recommendation) -> Table | None:
+    layout = rec.layout
+    if layout.classes is None or layout.class_counts is None:
+        return None
+    pairs = list(zip(layout.classes, layout.class_counts, strict=True))
+    table = Table(box=None, pad_edge=False, show_header=False, show_edge=False)
+    table.add_column("class", overflow="fold")
+    table.add_column("bar")
+    table.add_column("count", justify="right")
+    top = max(layout.class_counts) or 1
+    for cls, n in pairs[:MAX_BARS]:
+        width = max(1, round(BAR_WIDTH * n / top)) if n else 0
+        table.add_row(escape(str(cls)), Text("█" * width, style="green"), f"{n:,}")
+    if len(pairs) > MAX_BARS:
+        table.add_row(f"... {len(pairs) - MAX_BARS} more", "", "")
+    return table
+
+
+def _hanging(rows: list[tuple[Text | str, Text | str]]) -> Table:
+    """Two columns, the second wrapping under itself (a hanging indent)."""
+    table = Table(box=None, pad_edge=False, show_header=False, show_edge=False, padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for left, right in rows:
+        table.add_row(left, right)
+    return table
+
+
+def _diagnostic(d: Diagnostic) -> tuple[Text, Text]:
+    left = Text("  ")
+    left.append(d.severity, style=_SEVERITY_STYLE.get(d.severity, ""))
+    text = Text()
+    text.append(f"[{d.code}] ", style="bold")
+    text.append(d.message)
+    if d.fix:
+        text.append("\nfix: ", style="dim")
+        text.append(d.fix)
+    return left, text
+
+
+def render_inspect(rec: Recommendation) -> Group:
+    """The human report of ``outhead inspect``: summary, layout with evidence, recommendation,
+    Keras code, alternatives, class counts, warnings."""
+    layout = rec.layout
+    head = rec.head
+    parts: list[Any] = []
+    if layout.stats is not None:
+        parts += [_file_line(layout.stats), _summary_table(layout.stats), Text()]
+
+    title = Text("Layout: ", style="bold")
+    title.append(layout.kind.value, style="bold magenta")
+    title.append(" → ")
+    title.append(layout.task.value, style="bold magenta")
+    if layout.classes is not None and layout.task.value != "regression":
+        noun = "labels" if layout.task.value == "multilabel" else "classes"
+        title.append(f" ({len(layout.classes)} {noun})")
+    parts.append(title)
+    parts.append(_hanging([("  •", line) for line in layout.evidence]))
+    if layout.runner_up:
+        parts.append(_hanging([("  runner-up:", Text(layout.runner_up, style="dim"))]))
+    parts.append(Text())
+
+    parts.append(_section("Recommended head"))
+    table = Table(box=None, pad_edge=False, show_header=False, show_edge=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    table.add_row("units", str(head.units))
+    table.add_row("activation", head.activation)
+    loss = f"{head.loss_class} ({head.loss})"
+    if head.from_logits:
+        loss += ", from_logits=True"
+    table.add_row("loss", loss)
+    table.add_row("metrics", ", ".join(m.code("").lstrip(".") for m in rec.metrics))
+    if rec.report:
+        table.add_row("also report", ", ".join(rec.report))
+    table.add_row("predictions", rec.decision_text)
+    if rec.class_weight:
+        table.add_row("class_weight", str(rec.class_weight))
+    parts.append(table)
+    parts.append(_hanging([(Text("  why:", style="dim"), Text(w, style="dim")) for w in rec.why]))
+    parts.append(Text())
+
+    parts.append(_section("Keras"))
+    parts.append(Text(head.layer_code(), style="green"))
+    parts.append(Text(rec.compile_code(), style="green"))
+    parts.append(Text())
+
+    if rec.alternatives:
+        parts.append(_section("Alternatives"))
+        rows: list[tuple[Text | str, Text | str]] = []
+        for alt in rec.alternatives:
+            line = Text()
+            line.append(f"{alt.title}: ", style="bold")
+            line.append(alt.head.layer_code(), style="green")
+            line.append(" + ")
+            line.append(alt.head.loss_code(), style="green")
+            line.append(f"\n{alt.why}")
+            if alt.note:
+                line.append(f"\n{alt.note}", style="dim")
+            rows.append(("  •", line))
+        parts.append(_hanging(rows))
+        parts.append(Text())
+
+    bars = _bars(rec)
+    if bars is not None:
+        label = (
+            "Label counts (rows where the label is on)"
+            if layout.task.value == "multilabel"
+            else "Class counts"
+        )
+        parts.append(_section(label))
+        parts.append(bars)
+        parts.append(Text())
+
+    if rec.diagnostics:
+        parts.append(_section("Warnings"))
+        parts.append(_hanging([_diagnostic(d) for d in rec.diagnostics]))
+    return Group(*parts)
+
+
+@contextmanager
+def progress_bar(enabled: bool, label: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A Rich progress bar on stderr fed by a ``(done, total)`` callback; yields None (no bar)
+    when disabled or when stderr is not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
