@@ -74,7 +74,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             data: dict[str, Any] = toml.load(fh)
     except OSError as exc:
-        raise ConfigError(f"cannot read the configuration: {exc.strerror}", path=str(path)) from None
+        raise ConfigError(
+            f"cannot read the configuration: {exc.strerror}", path=str(path)
+        ) from None
     except toml.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
     return data
@@ -251,8 +253,10 @@ def _classes(value: Any, key: str, where: str) -> int | tuple[str, ...] | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return value
-    if isinstance(value, list) and value and all(
-        isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
     ):
         names = tuple(str(v) for v in value)
         if len(set(names)) != len(names):

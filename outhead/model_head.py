@@ -173,8 +173,6 @@ def _metric_text(item: Any) -> str:
         return item
     if isinstance(item, dict) and "class_name" in item:
         cfg = item.get("config") or {}
-        args = ", ".join(
-            f"{k}={cfg[k]!r}" for k in _METRIC_ARGS if k in cfg and cfg[k] is not None
-        )
+        args = ", ".join(f"{k}={cfg[k]!r}" for k in _METRIC_ARGS if k in cfg and cfg[k] is not None)
         return f"{item['class_name']}({args})" if args else str(item["class_name"])
     return str(item)
