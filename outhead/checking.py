@@ -1044,6 +1044,12 @@ def _label_range(layout: Layout) -> tuple[list[Any], float | None, float | None]
     return classes, min(numbers), max(numbers)
 
 
+def _vector_words(layout: Layout) -> str:
+    """How a label vector reaches Keras: integers, or text that must be encoded first."""
+    _, lo, _ = _label_range(layout)
+    return "integer labels" if lo is not None else "text labels (encoded to 0..K-1 integers)"
+
+
 def _rules_label_vector(c: _Ctx) -> list[Finding]:
     layout, k, units, family = c.layout, c.k, c.units, c.family
     findings: list[Finding] = []
@@ -1083,8 +1089,8 @@ def _rules_label_vector(c: _Ctx) -> list[Finding]:
             n = units if units is not None else k
             message = (
                 "categorical cross-entropy expects one-hot rows but the target is a vector of "
-                'integer labels: Keras 3 raises "Arguments `target` and `output` must have the '
-                "same rank (ndim). Received: target.shape=(32,), output.shape="
+                f'{_vector_words(layout)}: Keras 3 raises "Arguments `target` and `output` must '
+                "have the same rank (ndim). Received: target.shape=(32,), output.shape="
                 f'(32, {n})" (tf.keras 2.x: "Shapes (None, 1) and (None, {n}) are '
                 'incompatible")'
             )
@@ -1573,7 +1579,8 @@ def _metric_needs_dense(m: Metric, c: _Ctx) -> Finding:
         quote = f"Dimensions must be equal, but are 32 and {32 * (units or 1)}"
     return _finding(
         "OH505",
-        f"{m.text} needs one-hot labels but the target is a vector of integer labels: Keras "
+        f"{m.text} needs one-hot labels but the target is a vector of "
+        f"{_vector_words(c.layout)}: Keras "
         f'raises "{quote}" at the first batch',
         "metrics=[keras.metrics.SparseCategoricalAccuracy()] (or one-hot y with "
         "keras.utils.to_categorical and CategoricalCrossentropy())",
@@ -1651,8 +1658,8 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
     Raises:
         OutheadError: the file (or the model) cannot be read; see :mod:`outhead.errors`.
     """
-    from outhead.reading import scan_target
-
+    # ``from outhead import reading`` keeps isort's grouping stable whatever is installed.
+    from outhead import reading
     from outhead.errors import TargetError
     from outhead.layout import infer_layout
 
@@ -1664,7 +1671,7 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         model_head = read_model_head(spec.model)
         head = _merge_heads(model_head, spec.head)
     opts = spec.read
-    stats = scan_target(
+    stats = reading.scan_target(
         spec.path,
         columns=list(opts.columns) if opts.columns else None,
         key=opts.key,
