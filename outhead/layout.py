@@ -127,6 +127,10 @@ IMBALANCE_RATIO = 3.0
 MIN_CLASS_ROWS = 5
 #: Below this many rows the evidence says the sample is small.
 SMALL_SAMPLE = 30
+#: More regression targets than this in one table smells of a feature table read whole.
+WIDE_TARGET = 10
+#: Column names that usually hold the target, suggested when a table is read whole.
+TARGET_NAMES = ("target", "label", "labels", "y", "class", "classes", "outcome", "species")
 #: A one-hot matrix may have this share of malformed rows (all zero, or several ones) before
 #: it reads as multi-hot instead.
 ONE_HOT_TOLERANCE = 0.01
@@ -524,10 +528,11 @@ class _Builder:
         names = tuple(c.name for c in cols)
         text = [c.name for c in cols if c.type in ("string",)]
         if text:
+            hint = _likely_target(names) or (text[-1] if len(text) == 1 else names[-1])
             raise self.usage(
-                f"{k} target columns and {len(text)} of them hold text ({', '.join(text[:5])}); "
+                f"{k} target columns and {len(text)} of them hold text ({_names(tuple(text))}); "
                 "a multi-column target must be numeric (one-hot, multi-hot, several regression "
-                "targets): pick one label column with --column"
+                f"targets): pick the label column, e.g. --column {hint}"
             )
         live = tuple(c for c in cols if c.type != "empty")
         self.missing(cols)
@@ -579,6 +584,13 @@ class _Builder:
         if m is not None and m.n_rows_off_one:
             self.note(f"{m.n_rows_off_one} rows do not sum to 1: not class probabilities")
         self.note(f"{k} regression targets: one linear output each")
+        if k > WIDE_TARGET:
+            hint = _likely_target(names)
+            self.diag(
+                "wide-target",
+                f"{k} target columns read as {k} regression targets: is this a feature table?",
+                f"pick the target with --column{f' (e.g. --column {hint})' if hint else ''}",
+            )
         self.scale_check(max(means, key=abs), max(stds), lo, hi)
         return self.finish(
             LayoutKind.MULTI_CONTINUOUS,
@@ -740,6 +752,12 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
     why += ": a quantity (a count or an amount), not class labels"
     runner = f"multiclass with {k} classes" if k <= SMALL_K * 5 and per_class >= 3 else None
     return False, [why], runner
+
+
+def _likely_target(names: tuple[str, ...]) -> str | None:
+    """The one column whose name says it is the target, if exactly one does."""
+    hits = [n for n in names if n.strip().lower() in TARGET_NAMES]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _ordered_classes(counts: Mapping[Value, int]) -> tuple[Value, ...]:

@@ -21,9 +21,9 @@ Conventions shared by every reader and the accumulator:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Any, Literal
 
 from outhead.diagnostics import Diagnostic
 
@@ -34,7 +34,7 @@ MAX_EXAMPLES = 5
 #: How many leading rows are kept as text, for display.
 HEAD_ROWS = 5
 
-Value = Union[int, float, str, bool]
+Value = int | float | str | bool
 ColumnType = Literal["integer", "float", "bool", "string", "empty"]
 Format = Literal["csv", "tsv", "npy", "npz", "parquet"]
 
@@ -47,11 +47,11 @@ class Source:
     """The path as the user gave it; ``-`` for standard input."""
     format: Format
     columns: tuple[str, ...]
-    """The target columns that were read, in order (generated names ``0``, ``1``... without a header)."""
+    """The target columns that were read, in order (``0``, ``1``... when there is no header)."""
     all_columns: tuple[str, ...]
     """Every column of the file, for messages and for the scaffold's feature columns."""
     header: bool | None = None
-    """CSV/TSV: whether the first line was a header (detected or forced); None for binary formats."""
+    """CSV/TSV: whether the first line was a header (detected or forced); None otherwise."""
     delimiter: str | None = None
     """CSV/TSV: the field delimiter that was used."""
     key: str | None = None
@@ -162,3 +162,810 @@ class TargetStats:
     @property
     def n_columns(self) -> int:
         return len(self.columns)
+
+
+# --------------------------------------------------------------------------------------------
+# The streaming accumulator
+# --------------------------------------------------------------------------------------------
+
+#: Text cells that mean "missing" in text files (after stripping surrounding whitespace).
+MISSING_TOKENS = ("", "NA", "N/A", "nan", "NaN", "null", "None")
+#: Non-missing values looked at before a label-set separator is chosen (the same values whatever
+#: the batch boundaries, so the decision does not depend on how the data was split).
+LABELSET_WINDOW = 1000
+#: Separators tried for label sets, most common first. ``/`` and space are accepted only when
+#: the evidence is overwhelming (see :func:`detect_labelset_separator`).
+LABELSET_SEPARATORS = ("|", ";", ",")
+LABELSET_WEAK_SEPARATORS = ("/", " ")
+#: Whole numbers beyond this are kept as float keys (past 2**53 a float no longer names one int).
+_INT_KEY_LIMIT = 2**53
+#: An int batch whose value range is below this is counted with ``np.bincount``.
+_BINCOUNT_RANGE = 1 << 20
+
+
+def _np() -> Any:
+    import numpy
+
+    return numpy
+
+
+def _pa() -> Any:
+    import pyarrow
+
+    return pyarrow
+
+
+def _pc() -> Any:
+    import pyarrow.compute
+
+    return pyarrow.compute
+
+
+def normalize_number(value: float | int) -> int | float:
+    """The ``counts`` key of a number: ``int`` when whole (``1.0`` -> ``1``), else ``float``."""
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return int(value)
+    f = float(value)
+    if f.is_integer() and abs(f) < _INT_KEY_LIMIT:
+        return int(f)
+    return f
+
+
+def format_value(value: Value | None) -> str:
+    """A value as head text: ``''`` for missing, ``repr``-free text otherwise."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+class _Column:
+    """Mutable per-column state folded batch by batch."""
+
+    __slots__ = (
+        "all_whole",
+        "counts",
+        "head",
+        "kind",
+        "maximum",
+        "mean",
+        "minimum",
+        "missing_rows",
+        "n_missing",
+        "n_nonfinite",
+        "n_numeric",
+        "name",
+        "sq",
+        "total",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.kind: str | None = None  # "number" | "bool" | "string"; None before any value
+        self.n_missing = 0
+        self.missing_rows: list[int] = []
+        self.counts: dict[Value, int] | None = {}
+        self.minimum: float | None = None
+        self.maximum: float | None = None
+        self.all_whole = True
+        self.n_numeric = 0
+        self.total = 0.0
+        self.mean = 0.0
+        self.sq = 0.0
+        self.n_nonfinite = 0
+        self.head: list[str] = []
+
+    # -- shared helpers ---------------------------------------------------------------------
+    def add_missing(self, mask: Any, offset: int) -> None:
+        np = _np()
+        n = int(np.count_nonzero(mask))
+        if n == 0:
+            return
+        self.n_missing += n
+        need = MAX_EXAMPLES - len(self.missing_rows)
+        if need > 0:
+            self.missing_rows.extend(int(i) + offset for i in np.flatnonzero(mask)[:need])
+
+    def merge_counts(self, keys: list[Any], counts: list[int]) -> None:
+        if self.counts is None:
+            return
+        c = self.counts
+        for k, n in zip(keys, counts, strict=True):
+            c[k] = c.get(k, 0) + int(n)
+        if len(c) > DISTINCT_CAP:
+            self.counts = None
+
+    def merge_moments(self, n: int, total: float, m2: float) -> None:
+        """Chan et al.'s parallel update: batch splits change the result only by rounding."""
+        if n == 0:
+            return
+        mean_b = total / n
+        n_a = self.n_numeric
+        if n_a == 0:
+            self.mean, self.sq = mean_b, m2
+        else:
+            delta = mean_b - self.mean
+            n_ab = n_a + n
+            self.mean += delta * n / n_ab
+            self.sq += m2 + delta * delta * n_a * n / n_ab
+        self.n_numeric += n
+        self.total += total
+
+    def merge_range(self, lo: float, hi: float) -> None:
+        self.minimum = lo if self.minimum is None else min(self.minimum, lo)
+        self.maximum = hi if self.maximum is None else max(self.maximum, hi)
+
+    def to_strings(self) -> None:
+        """Turn the state into a text column (a reader met text after numbers or bools)."""
+        if self.kind in ("number", "bool") and self.counts is not None:
+            self.counts = {format_value(k): n for k, n in self.counts.items()}
+        self.kind = "string"
+        self.minimum = self.maximum = None
+        self.all_whole = True
+        self.n_numeric = 0
+        self.total = self.mean = self.sq = 0.0
+
+    def finish(self) -> ColumnStats:
+        counts = self.counts
+        n_distinct = len(counts) if counts is not None else DISTINCT_CAP + 1
+        if self.kind == "number":
+            ctype: ColumnType = "integer" if self.all_whole else "float"
+        elif self.kind == "bool":
+            ctype = "bool"
+        elif self.kind == "string":
+            ctype = "string"
+        else:
+            ctype = "empty"
+        if self.kind is not None and n_distinct == 0 and counts is not None:
+            ctype = "empty"
+        numeric = ctype in ("integer", "float")
+        return ColumnStats(
+            name=self.name,
+            type=ctype,
+            n_missing=self.n_missing,
+            missing_rows=tuple(self.missing_rows),
+            counts=_sorted_counts(counts) if counts is not None else None,
+            n_distinct=n_distinct,
+            minimum=self.minimum if numeric else None,
+            maximum=self.maximum if numeric else None,
+            all_integer=bool(numeric and self.all_whole),
+            total=float(self.total) if numeric else 0.0,
+            total_sq=float(self.sq) if numeric else 0.0,
+            n_nonfinite=self.n_nonfinite,
+        )
+
+
+def _sorted_counts(counts: Mapping[Value, int]) -> dict[Value, int]:
+    """Counts in value order, so that the result does not depend on the batch split."""
+    try:
+        return dict(sorted(counts.items()))
+    except TypeError:
+        return dict(sorted(counts.items(), key=lambda kv: (type(kv[0]).__name__, str(kv[0]))))
+
+
+class _Prepared:
+    """One batch of one column, normalised: what kind it is and where its missing cells are."""
+
+    __slots__ = ("kind", "missing", "n", "n_nonfinite", "present", "values")
+
+    def __init__(
+        self, kind: str, values: Any, missing: Any, present: Any, n: int, n_nonfinite: int = 0
+    ) -> None:
+        self.kind = kind  # "int" | "float" | "bool" | "string" | "null"
+        self.values = values  # row-aligned (numpy, or a pyarrow array for strings)
+        self.missing = missing  # numpy bool mask, or None when nothing is missing
+        self.present = present  # the non-missing values only
+        self.n = n
+        self.n_nonfinite = n_nonfinite
+
+
+def _prepare_numpy(arr: Any) -> _Prepared:
+    np = _np()
+    arr = np.asarray(arr)
+    if arr.ndim != 1:
+        arr = arr.reshape(-1)
+    n = len(arr)
+    k = arr.dtype.kind
+    if k in "iu":
+        return _Prepared("int", arr, None, arr, n)
+    if k == "f":
+        finite = np.isfinite(arr)
+        if bool(finite.all()):
+            return _Prepared("float", arr, None, arr, n)
+        n_inf = int(np.count_nonzero(np.isinf(arr)))
+        return _Prepared("float", arr, ~finite, arr[finite], n, n_inf)
+    if k == "b":
+        return _Prepared("bool", arr, None, arr, n)
+    if k in "USO":
+        pa = _pa()
+        values = pa.array(arr.tolist(), from_pandas=True) if k == "O" else pa.array(arr)
+        return _prepare_arrow(values)
+    raise TypeError(f"unsupported dtype {arr.dtype}")
+
+
+def _prepare_arrow(arr: Any) -> _Prepared:
+    pa = _pa()
+    pc = _pc()
+    np = _np()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    t = arr.type
+    n = len(arr)
+    if pa.types.is_dictionary(t):
+        return _prepare_arrow(arr.dictionary_decode())
+    if pa.types.is_null(t):
+        return _Prepared("null", None, np.ones(n, dtype=bool), None, n)
+    if pa.types.is_integer(t):
+        if arr.null_count == 0:
+            return _prepare_numpy(arr.to_numpy(zero_copy_only=False))
+        missing = arr.is_null().to_numpy(zero_copy_only=False)
+        values = arr.fill_null(0).to_numpy(zero_copy_only=False)
+        return _Prepared("int", values, missing, values[~missing], n)
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        if not pa.types.is_floating(t):
+            arr = arr.cast(pa.float64())
+        return _prepare_numpy(arr.to_numpy(zero_copy_only=False))  # nulls become NaN
+    if pa.types.is_boolean(t):
+        if arr.null_count == 0:
+            values = arr.to_numpy(zero_copy_only=False)
+            return _Prepared("bool", values, None, values, n)
+        missing = arr.is_null().to_numpy(zero_copy_only=False)
+        values = arr.fill_null(False).to_numpy(zero_copy_only=False)
+        return _Prepared("bool", values, missing, values[~missing], n)
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        # bytes are decoded as UTF-8 (invalid bytes raise pyarrow.ArrowInvalid for the reader to
+        # report); dates, times and anything else are read as their text.
+        arr = arr.cast(pa.string())
+    arr = pc.utf8_trim_whitespace(arr)
+    is_token = pc.is_in(arr, value_set=pa.array(MISSING_TOKENS, type=arr.type))
+    if pc.any(is_token).as_py():
+        arr = pc.if_else(is_token, pa.scalar(None, type=arr.type), arr)
+    if arr.null_count:
+        missing = arr.is_null().to_numpy(zero_copy_only=False)
+        return _Prepared("string", arr, missing, arr.drop_null(), n)
+    return _Prepared("string", arr, None, arr, n)
+
+
+def prepare_column(arr: Any) -> _Prepared:
+    """Normalise one batch of one column (numpy or pyarrow) for :class:`StatsAccumulator`."""
+    if type(arr).__module__.startswith("pyarrow"):
+        return _prepare_arrow(arr)
+    return _prepare_numpy(arr)
+
+
+def _head_texts(p: _Prepared, need: int) -> list[str]:
+    if p.kind == "null":
+        return [""] * min(need, p.n)
+    if p.kind == "string":
+        return [v if v is not None else "" for v in p.values.slice(0, need).to_pylist()]
+    vals = p.values[:need].tolist()
+    miss = p.missing[:need].tolist() if p.missing is not None else [False] * len(vals)
+    out = []
+    for v, m in zip(vals, miss, strict=True):
+        if m:
+            out.append("")
+        elif p.kind == "bool":
+            out.append(str(bool(v)))
+        else:
+            out.append(format_value(normalize_number(v)))
+    return out
+
+
+def _fold_number(col: _Column, v: Any, is_int: bool) -> None:
+    np = _np()
+    n = len(v)
+    if n == 0:
+        return
+    lo, hi = v.min(), v.max()
+    col.merge_range(float(lo), float(hi))
+    if not is_int and col.all_whole and not bool(np.all(np.floor(v) == v)):
+        col.all_whole = False
+    keys = cnts = None
+    if col.counts is not None:
+        if is_int and int(hi) - int(lo) < _BINCOUNT_RANGE:
+            c = np.bincount((v - lo).astype(np.intp, copy=False))
+            nz = np.flatnonzero(c)
+            keys, cnts = nz.astype(np.int64) + int(lo), c[nz]
+        elif not is_int and len(np.unique(v[: 2 * DISTINCT_CAP + 2])) > DISTINCT_CAP:
+            col.counts = None  # continuous values: no need to sort the whole batch to know
+        else:
+            keys, cnts = np.unique(v, return_counts=True)
+            if len(keys) > DISTINCT_CAP:
+                col.counts = None
+                keys = cnts = None
+    if keys is not None and cnts is not None:
+        kf = keys.astype(np.float64)
+        total = float(np.dot(kf, cnts.astype(np.float64)))
+        mean = total / n
+        m2 = float(np.dot(cnts.astype(np.float64), (kf - mean) ** 2))
+        if is_int:
+            col.merge_counts(keys.tolist(), cnts.tolist())
+        else:
+            col.merge_counts([normalize_number(k) for k in keys.tolist()], cnts.tolist())
+    else:
+        total = float(v.sum(dtype=np.float64))
+        mean = total / n
+        d = v.astype(np.float64) - mean
+        m2 = float(np.dot(d, d))
+    col.merge_moments(n, total, m2)
+
+
+def _fold_bool(col: _Column, v: Any) -> None:
+    np = _np()
+    n_true = int(np.count_nonzero(v))
+    n_false = len(v) - n_true
+    col.merge_counts(
+        [k for k, c in ((False, n_false), (True, n_true)) if c],
+        [c for c in (n_false, n_true) if c],
+    )
+
+
+def _fold_string(col: _Column, present: Any) -> None:
+    if col.counts is None or len(present) == 0:
+        return
+    vc = _pc().value_counts(present)
+    col.merge_counts(vc.field(0).to_pylist(), vc.field(1).to_pylist())
+
+
+def _is_number_text(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def detect_labelset_separator(
+    values: Sequence[str], field_delimiter: str | None = None
+) -> str | None:
+    """Choose the separator of a column of label sets, or None when the column is not one.
+
+    A candidate qualifies when it occurs in at least 5% of the values (and in two of them), and
+    the labels it splits them into recur: labels seen in two rows or more make up at least half
+    of all label occurrences. ``|`` and ``;`` are taken on that evidence. ``,`` (never the field
+    delimiter), ``/`` and space also need labels that are mostly not numbers (``1,5`` is a
+    decimal comma, ``2020/01`` a date); ``/`` and space need at most half as many labels as
+    distinct values, and are tried only when none of ``|`` ``;`` ``,`` qualifies. When two
+    candidates qualify and neither is in twice as many values as the other, the answer is None
+    (ambiguous: the user passes ``--sep``).
+
+    Args:
+        values: non-missing, stripped cell values (the first :data:`LABELSET_WINDOW`).
+        field_delimiter: the CSV field delimiter, never a label separator.
+
+    Returns:
+        The separator, or None.
+    """
+    n = len(values)
+    if n == 0:
+        return None
+    distinct_values = len(set(values))
+
+    def score(sep: str, strict: bool) -> int:
+        having = [v for v in values if sep in v]
+        if len(having) < max(2, 0.05 * n):
+            return 0
+        rows_per_label: dict[str, int] = {}
+        for v in values:
+            for token in {t.strip() for t in v.split(sep)} - {""}:
+                rows_per_label[token] = rows_per_label.get(token, 0) + 1
+        n_labels = len(rows_per_label)
+        if n_labels == 0:
+            return 0
+        occurrences = sum(rows_per_label.values())
+        recurring = sum(c for c in rows_per_label.values() if c >= 2)
+        if recurring * 2 < occurrences:
+            return 0
+        if sep != "|" and sep != ";":
+            numeric = sum(1 for t in rows_per_label if _is_number_text(t))
+            if numeric > n_labels / 2:
+                return 0
+        if strict and n_labels * 2 > distinct_values:
+            return 0
+        return len(having)
+
+    for group, strict in ((LABELSET_SEPARATORS, False), (LABELSET_WEAK_SEPARATORS, True)):
+        scored = sorted(
+            ((score(sep, strict), sep) for sep in group if sep != field_delimiter), reverse=True
+        )
+        scored = [s for s in scored if s[0] > 0]
+        if len(scored) == 1 or (len(scored) > 1 and scored[0][0] >= 2 * scored[1][0]):
+            return scored[0][1]
+        if scored:
+            return None
+    return None
+
+
+class _LabelSets:
+    """Label-set state of the one text column of a target."""
+
+    def __init__(self, column: str, separator: str | None, field_delimiter: str | None) -> None:
+        self.column = column
+        self.separator = separator
+        self.forced = separator is not None
+        self.field_delimiter = field_delimiter
+        self.window: list[Any] = []  # non-missing values held back until a separator is chosen
+        self.n_window = 0
+        self.decided = separator is not None
+        self.token_counts: dict[str, int] | None = {}
+        self.n_tokens = 0
+        self.size_counts: dict[int, int] = {}
+
+    def add(self, present: Any) -> None:
+        if len(present) == 0:
+            return
+        if self.decided:
+            if self.separator is not None:
+                self._fold(present)
+            return
+        need = LABELSET_WINDOW - self.n_window
+        self.window.append(present.slice(0, need))
+        self.n_window += min(need, len(present))
+        if self.n_window >= LABELSET_WINDOW:
+            self._decide()
+            if len(present) > need and self.separator is not None:
+                self._fold(present.slice(need))
+
+    def _decide(self) -> None:
+        values: list[str] = []
+        for chunk in self.window:
+            values.extend(chunk.to_pylist())
+        self.separator = detect_labelset_separator(values, self.field_delimiter)
+        self.decided = True
+        if self.separator is not None:
+            for chunk in self.window:
+                self._fold(chunk)
+        self.window = []
+
+    def _fold(self, present: Any) -> None:
+        np = _np()
+        pc = _pc()
+        lists = pc.split_pattern(present, pattern=self.separator)
+        parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+        tokens = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+        keep = pc.not_equal(tokens, "").to_numpy(zero_copy_only=False)
+        n_rows = len(present)
+        if bool(keep.any()):
+            tokens = tokens.filter(pc.not_equal(tokens, ""))
+            parents = parents[keep]
+            encoded = pc.dictionary_encode(tokens)
+            labels = encoded.dictionary.to_pylist()
+            d = len(labels)
+            pairs = np.unique(parents.astype(np.int64) * d + encoded.indices.to_numpy())
+            per_label = np.bincount(pairs % d, minlength=d)
+            sizes = np.bincount(pairs // d, minlength=n_rows)
+            if self.token_counts is not None:
+                tc = self.token_counts
+                for label, c in zip(labels, per_label.tolist(), strict=True):
+                    tc[label] = tc.get(label, 0) + c
+                if len(tc) > DISTINCT_CAP:
+                    self.token_counts = None
+        else:
+            sizes = np.zeros(n_rows, dtype=np.int64)
+        by_size = np.bincount(sizes)
+        for size in np.flatnonzero(by_size).tolist():
+            self.size_counts[size] = self.size_counts.get(size, 0) + int(by_size[size])
+
+    def finish(self) -> LabelSetStats | None:
+        if not self.decided:
+            self._decide()
+        if self.separator is None:
+            return None
+        tc = self.token_counts
+        return LabelSetStats(
+            column=self.column,
+            separator=self.separator,
+            token_counts=dict(sorted(tc.items())) if tc is not None else None,
+            n_tokens=len(tc) if tc is not None else DISTINCT_CAP + 1,
+            size_counts=dict(sorted(self.size_counts.items())),
+        )
+
+
+class _Matrix:
+    """Row-wise state of a target of two or more numeric columns."""
+
+    def __init__(self) -> None:
+        self.counts: dict[float, int] | None = {}
+        self.examples: dict[float, list[int]] = {}
+        self.minimum: float | None = None
+        self.maximum: float | None = None
+        self.n_off_one = 0
+        self.off_one_rows: list[int] = []
+        self.n_with_missing = 0
+        self.n_negative = 0
+
+    def add(self, block: Any, offset: int) -> None:
+        """Fold a 2-D numeric block (rows x target columns); NaN and +-inf are missing."""
+        np = _np()
+        if block.dtype.kind == "b":
+            block = block.view(np.uint8)
+        if block.dtype.kind in "iu":
+            sums = block.sum(axis=1, dtype=np.int64)
+            rows = None
+            if block.dtype.kind == "i":
+                self.n_negative += int(np.count_nonzero(block < 0))
+        else:
+            finite = np.isfinite(block)
+            self.n_negative += int(np.count_nonzero(block < 0)) - int(
+                np.count_nonzero(block == -np.inf)
+            )
+            row_ok = finite.all(axis=1)
+            if bool(row_ok.all()):
+                sums = block.sum(axis=1, dtype=np.float64)
+                rows = None
+            else:
+                self.n_with_missing += int(len(row_ok) - np.count_nonzero(row_ok))
+                rows = np.flatnonzero(row_ok)
+                sums = block[rows].sum(axis=1, dtype=np.float64)
+        if len(sums) == 0:
+            return
+        lo, hi = float(sums.min()), float(sums.max())
+        self.minimum = lo if self.minimum is None else min(self.minimum, lo)
+        self.maximum = hi if self.maximum is None else max(self.maximum, hi)
+        off = np.abs(sums - 1) > 1e-6
+        n_off = int(np.count_nonzero(off))
+        if n_off:
+            self.n_off_one += n_off
+            need = MAX_EXAMPLES - len(self.off_one_rows)
+            if need > 0:
+                idx = np.flatnonzero(off)[:need]
+                if rows is not None:
+                    idx = rows[idx]
+                self.off_one_rows.extend(int(i) + offset for i in idx)
+        if self.counts is None:
+            return
+        if sums.dtype.kind == "f":
+            sums = np.round(sums, 9)
+        keys, inverse, cnts = np.unique(sums, return_inverse=True, return_counts=True)
+        fkeys = [float(k) for k in keys.tolist()]
+        c = self.counts
+        for k, n in zip(fkeys, cnts.tolist(), strict=True):
+            c[k] = c.get(k, 0) + n
+        if len(c) > DISTINCT_CAP:
+            self.counts = None
+            return
+        needy = [i for i, k in enumerate(fkeys) if len(self.examples.get(k, ())) < MAX_EXAMPLES]
+        if not needy:
+            return
+        order = np.argsort(inverse.reshape(-1), kind="stable")
+        starts = np.concatenate(([0], np.cumsum(cnts)[:-1]))
+        for i in needy:
+            have = self.examples.setdefault(fkeys[i], [])
+            take = order[starts[i] : starts[i] + min(int(cnts[i]), MAX_EXAMPLES - len(have))]
+            if rows is not None:
+                take = rows[take]
+            have.extend(int(r) + offset for r in take)
+
+    def finish(self) -> MatrixStats:
+        counts = self.counts
+        return MatrixStats(
+            row_sum_counts=dict(sorted(counts.items())) if counts is not None else None,
+            row_sum_min=self.minimum,
+            row_sum_max=self.maximum,
+            row_examples={
+                k: tuple(v)
+                for k, v in sorted(self.examples.items())
+                if counts is None or k in counts
+            },
+            n_rows_off_one=self.n_off_one,
+            off_one_rows=tuple(self.off_one_rows),
+            n_rows_with_missing=self.n_with_missing,
+            n_negative=self.n_negative,
+        )
+
+
+class StatsAccumulator:
+    """Fold batches of target columns into a :class:`TargetStats`, exactly, in one pass.
+
+    Feed it with :meth:`add_columns` (one array per target column: numpy or pyarrow, any dtype)
+    or :meth:`add_matrix` (a 2-D numpy block, one column per target column), in row order, then
+    call :meth:`result`. The outcome does not depend on how the rows were split into batches,
+    beyond float rounding in ``total`` and ``total_sq``. Work per batch is vectorised (numpy,
+    pyarrow.compute); Python loops run over distinct values, never over rows.
+
+    Args:
+        names: the target column names, in order.
+        matrix: gather :class:`MatrixStats` when there are two or more numeric columns.
+        labelsets: look for label sets when the target is a single text column.
+        separator: the label-set separator, when the user gave one (``--sep``).
+        field_delimiter: the CSV field delimiter, never taken as a label separator.
+    """
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        *,
+        matrix: bool = True,
+        labelsets: bool = True,
+        separator: str | None = None,
+        field_delimiter: str | None = None,
+    ) -> None:
+        self.names = tuple(names)
+        self._columns = [_Column(name) for name in self.names]
+        self._matrix: _Matrix | None = _Matrix() if matrix and len(self.names) >= 2 else None
+        self._labelsets = (
+            _LabelSets(self.names[0], separator, field_delimiter)
+            if labelsets and len(self.names) == 1
+            else None
+        )
+        self.n_rows = 0
+
+    # -- feeding ------------------------------------------------------------------------------
+    def add_columns(self, columns: Sequence[Any]) -> None:
+        """Fold one batch given as one 1-D array per target column (all the same length).
+
+        Raises:
+            ValueError: the number of arrays or their lengths do not match.
+        """
+        if len(columns) != len(self._columns):
+            raise ValueError(f"expected {len(self._columns)} columns, got {len(columns)}")
+        prepared = [prepare_column(c) for c in columns]
+        n = prepared[0].n if prepared else 0
+        if any(p.n != n for p in prepared):
+            raise ValueError("columns of a batch differ in length")
+        if n == 0:
+            return
+        for col, p in zip(self._columns, prepared, strict=True):
+            self._fold(col, p)
+        if self._matrix is not None:
+            if all(p.kind in ("int", "float", "bool", "null") for p in prepared):
+                self._matrix.add(self._stack(prepared), self.n_rows)
+            else:
+                self._matrix = None
+        if self._labelsets is not None:
+            p = prepared[0]
+            if p.kind == "string":
+                self._labelsets.add(p.present)
+            elif p.kind != "null":
+                self._labelsets = None
+        self.n_rows += n
+
+    def add_matrix(self, block: Any) -> None:
+        """Fold one batch given as a 2-D numpy array (rows x target columns).
+
+        Integer and bool blocks take a fast path: per-column value counts come from one
+        comparison per distinct value (a 0/1 matrix needs only the column sums).
+        """
+        np = _np()
+        block = np.asarray(block)
+        if block.ndim == 1:
+            block = block.reshape(-1, 1)
+        if block.shape[1] != len(self._columns):
+            raise ValueError(f"expected {len(self._columns)} columns, got {block.shape[1]}")
+        n = block.shape[0]
+        if n == 0:
+            return
+        kind = block.dtype.kind
+        if kind in "iub" and self._fast_int_block(block):
+            pass
+        else:
+            for j, col in enumerate(self._columns):
+                self._fold(col, prepare_column(block[:, j]))
+            if self._labelsets is not None and kind in "USO":
+                self._labelsets.add(prepare_column(block[:, 0]).present)
+            elif self._labelsets is not None:
+                self._labelsets = None
+        if self._matrix is not None:
+            if kind in "iubf":
+                self._matrix.add(block, self.n_rows)
+            else:
+                self._matrix = None
+        self.n_rows += n
+
+    # -- internals ----------------------------------------------------------------------------
+    def _fold(self, col: _Column, p: _Prepared) -> None:
+        need = HEAD_ROWS - len(col.head)
+        if need > 0:
+            col.head.extend(_head_texts(p, need))
+        if p.missing is not None:
+            col.add_missing(p.missing, self.n_rows)
+        col.n_nonfinite += p.n_nonfinite
+        if p.kind == "null":
+            return
+        kind = {"int": "number", "float": "number"}.get(p.kind, p.kind)
+        if col.kind is None:
+            col.kind = kind
+        elif col.kind != kind:
+            # A reader met text after numbers (or numbers after text): keep going as text.
+            if col.kind != "string":
+                col.to_strings()
+            if kind != "string":
+                p = _prepare_arrow(_pa().array(p.present).cast(_pa().string()))
+                kind = "string"
+        if kind == "number":
+            _fold_number(col, p.present, p.kind == "int")
+        elif kind == "bool":
+            _fold_bool(col, p.present)
+        else:
+            _fold_string(col, p.present)
+
+    @staticmethod
+    def _stack(prepared: Sequence[_Prepared]) -> Any:
+        np = _np()
+        out = np.empty((prepared[0].n, len(prepared)), dtype=np.float64)
+        for j, p in enumerate(prepared):
+            if p.kind == "null":
+                out[:, j] = np.nan
+                continue
+            out[:, j] = p.values
+            if p.missing is not None:
+                out[p.missing, j] = np.nan
+        return out
+
+    def _fast_int_block(self, block: Any) -> bool:
+        """Per-column stats of an int/bool block from a few whole-block reductions."""
+        np = _np()
+        if block.dtype.kind == "b":
+            block = block.view(np.uint8)
+            kind = "bool"
+        else:
+            kind = "number"
+        if any(c.kind not in (None, kind) for c in self._columns):
+            return False
+        lo_c, hi_c = block.min(axis=0), block.max(axis=0)
+        lo, hi = int(lo_c.min()), int(hi_c.max())
+        if hi - lo > 16:
+            return False
+        n = block.shape[0]
+        if hi - lo <= 1:
+            ones = block.sum(axis=0, dtype=np.int64) - lo * n
+            per_value = {lo: n - ones, hi: ones} if hi > lo else {lo: np.full(block.shape[1], n)}
+        else:
+            per_value = {v: np.count_nonzero(block == v, axis=0) for v in range(lo, hi + 1)}
+        for j, col in enumerate(self._columns):
+            need = HEAD_ROWS - len(col.head)
+            if need > 0:
+                head = block[:need, j].tolist()
+                col.head.extend(str(bool(v)) if kind == "bool" else str(int(v)) for v in head)
+            col.kind = kind
+            keys = [v for v in per_value if per_value[v][j]]
+            cnts = [int(per_value[v][j]) for v in keys]
+            if kind == "bool":
+                col.merge_counts([bool(k) for k in keys], cnts)
+                continue
+            col.merge_counts(keys, cnts)
+            total = float(sum(k * c for k, c in zip(keys, cnts, strict=True)))
+            mean = total / n
+            m2 = float(sum(c * (k - mean) ** 2 for k, c in zip(keys, cnts, strict=True)))
+            col.merge_range(float(lo_c[j]), float(hi_c[j]))
+            col.merge_moments(n, total, m2)
+        return True
+
+    # -- result -------------------------------------------------------------------------------
+    def result(self, source: Source, notes: Sequence[Diagnostic] = ()) -> TargetStats:
+        """The statistics gathered so far, as a :class:`TargetStats` for ``source``."""
+        columns = tuple(c.finish() for c in self._columns)
+        matrix = None
+        if self._matrix is not None and all(
+            c.is_numeric or c.type in ("bool", "empty") for c in columns
+        ):
+            matrix = self._matrix.finish()
+        labelsets = None
+        extra = list(notes)
+        if self._labelsets is not None and columns and columns[0].type == "string":
+            labelsets = self._labelsets.finish()
+            if labelsets is not None and not self._labelsets.forced:
+                extra.append(
+                    Diagnostic(
+                        code="labelset-separator",
+                        message=f"column {labelsets.column!r} read as sets of labels separated "
+                        f"by {labelsets.separator!r} (detected)",
+                        fix="pass --sep to choose another separator",
+                        severity="note",
+                    )
+                )
+        n_head = min(HEAD_ROWS, self.n_rows)
+        head = tuple(
+            tuple(c.head[i] if i < len(c.head) else "" for c in self._columns)
+            for i in range(n_head)
+        )
+        return TargetStats(
+            source=source,
+            n_rows=self.n_rows,
+            columns=columns,
+            matrix=matrix,
+            labelsets=labelsets,
+            head=head,
+            notes=tuple(extra),
+        )

@@ -17,6 +17,7 @@ from outhead.commands.common import (
     handle_errors,
     print_json,
     stdout_console,
+    without_pandas,
 )
 
 
@@ -70,7 +71,7 @@ def inspect(
         from outhead.api import inspect_target
         from outhead.display import progress_bar
 
-        with progress_bar(not json_out, f"reading {target}") as progress:
+        with progress_bar(not json_out, f"reading {target}") as progress, without_pandas():
             rec = inspect_target(
                 target,
                 columns=column,

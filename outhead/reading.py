@@ -1,0 +1,1012 @@
+"""Reading a target file: any supported format in, :class:`~outhead.stats.TargetStats` out.
+
+:func:`scan_target` streams the file in batches (never the whole file in memory) and folds them
+into statistics with :class:`~outhead.stats.StatsAccumulator`. :func:`read_schema` lists the
+columns of a file and their types from its first batch only.
+
+Formats, chosen by extension (case-insensitive), else by the first bytes:
+
+* ``.csv`` / ``.tsv`` / ``.txt`` and ``-`` (standard input): text, delimiter among ``,`` ``;``
+  tab ``|`` sniffed, header detected (:func:`detect_header`), parsed by ``pyarrow.csv`` in
+  chunks of whole lines.
+* ``.npy``: memory-mapped, ``allow_pickle=False`` (object arrays are refused).
+* ``.npz``: one array (``key``, or the only one), streamed out of the archive.
+* ``.parquet`` / ``.pq``, or a directory of Parquet files: read by row groups, target columns
+  only.
+
+Nothing here prints; ``progress(bytes_done, bytes_total_or_None)`` is called after each batch.
+Heavy modules (numpy, pyarrow) are imported inside the functions; pandas is never imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fnmatch
+import io
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from outhead.diagnostics import Diagnostic
+from outhead.errors import (
+    ColumnError,
+    EmptyTargetError,
+    FormatError,
+    InputError,
+    OutheadError,
+    UsageError,
+)
+from outhead.stats import (
+    MISSING_TOKENS,
+    ColumnType,
+    Format,
+    Source,
+    StatsAccumulator,
+    TargetStats,
+)
+
+Progress = Callable[[int, "int | None"], None]
+
+#: Bytes of text parsed per CSV chunk: big enough for pyarrow's threads, small enough to keep
+#: memory flat (a chunk and its parsed columns are all that is held at once).
+CSV_CHUNK_BYTES = 8 << 20
+#: Bytes of a binary (NPY, NPZ) batch.
+BINARY_BATCH_BYTES = 8 << 20
+#: Rows of a Parquet batch.
+PARQUET_BATCH_ROWS = 1 << 20
+#: Text looked at to sniff the delimiter and the header.
+SNIFF_BYTES = 64 << 10
+SNIFF_LINES = 200
+DELIMITERS = (",", "\t", ";", "|")
+TRUE_VALUES = ("True", "true", "TRUE")
+FALSE_VALUES = ("False", "false", "FALSE")
+
+_EXTENSIONS: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "text",
+    ".npy": "npy",
+    ".npz": "npz",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The columns of a file and their types, from its first batch (no statistics).
+
+    ``types`` holds one :data:`~outhead.stats.ColumnType` per column of ``source.all_columns``:
+    for CSV it is what pyarrow infers from the first chunk (a later chunk may widen it);
+    ``n_rows`` is known for binary formats and None for text.
+    """
+
+    source: Source
+    types: tuple[ColumnType, ...]
+    n_rows: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source.to_dict(),
+            "columns": [
+                {"name": n, "type": t}
+                for n, t in zip(self.source.all_columns, self.types, strict=True)
+            ],
+            "n_rows": self.n_rows,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------
+
+
+def scan_target(
+    path: str | os.PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+    key: str | None = None,
+    header: bool | None = None,
+    sep: str | None = None,
+    stdin: IO[bytes] | None = None,
+    progress: Progress | None = None,
+    batch_rows: int | None = None,
+    matrix: bool = True,
+) -> TargetStats:
+    """Read a target file in one streaming pass and return its statistics.
+
+    Args:
+        path: the file, a directory of Parquet files, or ``-`` for CSV on standard input.
+        columns: target column selectors: a name, a 0-based index (``"3"``, when no column has
+            that name; ``"-1"`` is the last) or a glob (``label_*``). Default: every column.
+        key: NPZ: the array to read (default: the only one).
+        header: CSV/TSV: force the first line to be (True) or not be (False) a header; None
+            detects it.
+        sep: the separator inside a cell of label sets (``Kr|Xe``); None detects it.
+        stdin: the binary stream read for ``-`` (default ``sys.stdin.buffer``).
+        progress: called as ``progress(bytes_done, bytes_total_or_None)`` after each batch.
+        batch_rows: at most this many rows per batch (tests use it to cut batches small).
+        matrix: gather row-wise statistics for targets of two or more numeric columns.
+
+    Returns:
+        The statistics of the target columns, with the :class:`~outhead.stats.Source`.
+
+    Raises:
+        InputError: the file does not exist or cannot be read.
+        EmptyTargetError: the file has no data rows.
+        FormatError: the contents are not what the name says (not NPY, not Parquet, a ragged
+            CSV, an object array, bytes that are not UTF-8).
+        ColumnError: a column selector matches nothing.
+        UsageError: NPZ without ``key`` holding several arrays, or an unknown ``key``.
+    """
+    reader = _open_reader(path, key=key, header=header, stdin=stdin)
+    try:
+        return reader.scan(columns, sep=sep, progress=progress, batch_rows=batch_rows,
+                           matrix=matrix)
+    except OutheadError as exc:
+        if exc.path is None:
+            exc.path = reader.display
+        raise
+    finally:
+        reader.close()
+
+
+def read_schema(
+    path: str | os.PathLike[str],
+    *,
+    key: str | None = None,
+    header: bool | None = None,
+    stdin: IO[bytes] | None = None,
+) -> Schema:
+    """List every column of a file with its type, without reading the whole file.
+
+    Args:
+        path, key, header, stdin: as for :func:`scan_target`.
+
+    Returns:
+        A :class:`Schema` (``source.columns`` and ``source.all_columns`` are every column).
+
+    Raises:
+        The errors of :func:`scan_target`, except :class:`ColumnError`.
+    """
+    reader = _open_reader(path, key=key, header=header, stdin=stdin)
+    try:
+        return reader.schema()
+    except OutheadError as exc:
+        if exc.path is None:
+            exc.path = reader.display
+        raise
+    finally:
+        reader.close()
+
+
+def select_columns(
+    available: Sequence[str], selectors: Sequence[str] | None, *, path: str | None = None
+) -> list[int]:
+    """Resolve column selectors to indices into ``available``, in the order given.
+
+    Each selector is, in order of precedence: an exact column name; an integer (``"3"``,
+    ``"-1"``) used as a 0-based index; a glob (``label_*``, ``y[0-9]``) matching names in file
+    order. A column selected twice is kept once.
+
+    Raises:
+        ColumnError: a selector matches nothing (the message lists the columns).
+    """
+    if not selectors:
+        return list(range(len(available)))
+    index = {name: i for i, name in enumerate(available)}
+    chosen: list[int] = []
+    for sel in selectors:
+        if sel in index:
+            hits = [index[sel]]
+        elif re.fullmatch(r"-?\d+", sel.strip()) and -len(available) <= int(sel) < len(available):
+            hits = [int(sel) % len(available)]
+        elif any(ch in sel for ch in "*?["):
+            hits = [i for i, name in enumerate(available) if fnmatch.fnmatchcase(name, sel)]
+        else:
+            hits = []
+        if not hits:
+            raise ColumnError(
+                f"column {sel!r} not found; columns are: {_list_names(available)}", path=path
+            )
+        chosen.extend(h for h in hits if h not in chosen)
+    return chosen
+
+
+def detect_delimiter(lines: Sequence[str], preferred: str | None = None) -> str | None:
+    """Sniff the field delimiter from the first lines of a text file.
+
+    A candidate (``,`` tab ``;`` ``|``, counted outside double quotes) must occur on the first
+    line, and every line must hold it as many times as the first line does. The ``preferred``
+    delimiter (from the extension: ``,`` for ``.csv``, tab for ``.tsv``) needs only half of the
+    lines to agree (the others are ragged rows, reported as such) and wins when it qualifies;
+    otherwise the qualifying candidate with the most fields, ties going to the order above.
+    ``;`` and ``|`` also separate labels inside a cell, hence the strict rule for them. None
+    means a single column.
+    """
+    if not lines:
+        return None
+    counts = {d: [_count_outside_quotes(line, d) for line in lines] for d in DELIMITERS}
+    qualified: list[tuple[int, int, str]] = []
+    for rank, d in enumerate(DELIMITERS):
+        c = counts[d]
+        if c[0] == 0:
+            continue
+        same = sum(1 for x in c if x == c[0])
+        if same == len(c) or (d == preferred and same * 2 >= len(c)):
+            qualified.append((c[0], -rank, d))
+    if not qualified:
+        return None
+    if preferred is not None and any(d == preferred for _, _, d in qualified):
+        return preferred
+    return max(qualified)[2]
+
+
+def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
+    """Decide whether the first of some parsed CSV rows is a header, and say why.
+
+    Per column, the first cell votes:
+
+    * *header, strongly*: it is text (not a number, bool or missing token) over a column whose
+      other cells are numbers or bools;
+    * *data*: it is a number or a bool, or its text recurs in the column (as a whole cell or as
+      a label of a label set);
+    * *header, weakly*: text that never recurs below, over a column whose cells do recur.
+
+    The first row is a header when no text cell votes data and the strong votes outnumber the
+    number cells (a header may name a column ``3``), or when every column votes header (weakly
+    or strongly). A first row that is exactly ``0, 1, ...``
+    over numeric rows (pandas' default column names) is a header too. A file of one line is a
+    header when every cell is text (so a lone ``label`` line is an empty target).
+
+    Returns:
+        (is_header, reason) - the reason in words, for the note shown to the user.
+    """
+    if not rows:
+        return False, "no lines"
+    first, rest = rows[0], rows[1:]
+    if not rest:
+        texts = all(_cell_kind(v) == "text" for v in first)
+        return texts, "the only line is text" if texts else "the only line holds values"
+    width = len(first)
+    if width >= 2 and [v.strip() for v in first] == [str(i) for i in range(width)]:
+        rest_kinds = {_cell_kind(r[j]) for r in rest for j in range(min(width, len(r)))}
+        if rest_kinds <= {"number", "missing", "bool"} and not any(
+            [v.strip() for v in r] == [v.strip() for v in first] for r in rest
+        ):
+            return True, "the first line numbers the columns 0, 1, ... over rows of values"
+    strong = weak = data = numbers = 0
+    for j, v0 in enumerate(first):
+        kind = _cell_kind(v0)
+        below = [r[j].strip() for r in rest if j < len(r)]
+        present = [v for v in below if _cell_kind(v) != "missing"]
+        if kind == "missing":
+            continue
+        if kind in ("number", "bool"):
+            numbers += 1
+            continue
+        text = v0.strip()
+        if present and all(_cell_kind(v) in ("number", "bool") for v in present):
+            strong += 1
+            continue
+        tokens_below = set(present)
+        for v in present:
+            tokens_below.update(t for t in _LABEL_SPLIT.split(v) if t)
+        own = {t for t in _LABEL_SPLIT.split(text) if t}
+        if text in tokens_below or (own and own <= tokens_below):
+            data += 1
+        elif len(set(present)) < len(present) or len(present) < 5:
+            weak += 1
+        else:
+            data += 1  # a column of unique text (ids): the first cell is likely one more
+    if data == 0 and strong > numbers:
+        return True, "the first line is text over columns of numbers"
+    if data == numbers == 0 and weak > 0 and len({v.strip() for v in first}) == len(first):
+        return True, "the first line holds names that never recur in the rows below"
+    return False, "the first line looks like data"
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+_LABEL_SPLIT = re.compile(r"\s*[|;,/]\s*")
+_MISSING = frozenset(MISSING_TOKENS)
+_BOOLS = frozenset(TRUE_VALUES + FALSE_VALUES)
+
+
+def _cell_kind(value: str) -> str:
+    v = value.strip()
+    if v in _MISSING:
+        return "missing"
+    if v in _BOOLS:
+        return "bool"
+    try:
+        float(v)
+    except ValueError:
+        return "text"
+    return "number"
+
+
+def _count_outside_quotes(line: str, delim: str) -> int:
+    if '"' not in line:
+        return line.count(delim)
+    n, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delim and not quoted:
+            n += 1
+    return n
+
+
+def _list_names(names: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(names[:limit])
+    if len(names) > limit:
+        shown += f", ... ({len(names) - limit} more)"
+    return shown
+
+
+def _note(code: str, message: str, fix: str | None = None) -> Diagnostic:
+    return Diagnostic(code=code, message=message, fix=fix, severity="note")
+
+
+def _column_type(arrow_type: Any) -> ColumnType:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
+    if pa.types.is_integer(arrow_type):
+        return "integer"
+    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return "float"
+    if pa.types.is_boolean(arrow_type):
+        return "bool"
+    if pa.types.is_null(arrow_type):
+        return "empty"
+    return "string"
+
+
+def _numpy_column_type(dtype: Any) -> ColumnType:
+    kind = dtype.kind
+    return {"i": "integer", "u": "integer", "f": "float", "b": "bool"}.get(kind, "string")
+
+
+def _sniff_format(path: str) -> str:
+    if os.path.isdir(path):
+        return "parquet"
+    ext = os.path.splitext(path)[1].lower()
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(8)
+    except OSError as exc:
+        reason = str(exc.strerror or exc).lower()
+        raise InputError(f"cannot read the file: {reason}", path=path) from None
+    if magic.startswith(b"\x93NUMPY"):
+        return "npy"
+    if magic.startswith(b"PK\x03\x04"):
+        return "npz"
+    if magic.startswith(b"PAR1"):
+        return "parquet"
+    return "text"
+
+
+def _open_reader(
+    path: str | os.PathLike[str], *, key: str | None, header: bool | None, stdin: IO[bytes] | None
+) -> _Reader:
+    display = os.fspath(path)
+    if display == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return _CsvReader(display, None, header=header, stream=stream)
+    if not os.path.exists(display):
+        raise InputError("no such file", path=display)
+    fmt = _sniff_format(display)
+    if os.path.isdir(display) and fmt == "parquet":
+        return _ParquetReader(display, dataset=True)
+    if not os.path.isfile(display):
+        raise InputError("not a regular file", path=display)
+    if not os.access(display, os.R_OK):
+        raise InputError("permission denied", path=display)
+    if fmt == "npy":
+        return _NpyReader(display)
+    if fmt == "npz":
+        return _NpzReader(display, key=key)
+    if fmt == "parquet":
+        return _ParquetReader(display, dataset=False)
+    preferred = {"csv": ",", "tsv": "\t"}.get(fmt)
+    return _CsvReader(display, preferred, header=header, stream=None)
+
+
+class _Reader:
+    """A file opened for reading: its columns, then its batches."""
+
+    display: str
+
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
+        raise NotImplementedError
+
+    def schema(self) -> Schema:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def _split(batch_rows: int | None, n: int) -> Iterator[tuple[int, int]]:
+    step = n if not batch_rows or batch_rows >= n else batch_rows
+    for start in range(0, n, max(step, 1)):
+        yield start, min(n, start + step)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV / TSV / text
+# ---------------------------------------------------------------------------------------------
+
+
+class _RestartAsText(Exception):
+    """A column met text after its first chunk was read as numbers: read again as text."""
+
+    def __init__(self, column: str, line: int | None) -> None:
+        super().__init__(column)
+        self.column = column
+        self.line = line
+
+
+class _CsvReader(_Reader):
+    def __init__(
+        self,
+        display: str,
+        preferred: str | None,
+        *,
+        header: bool | None,
+        stream: IO[bytes] | None,
+    ) -> None:
+        self.display = display
+        self._tmp: str | None = None
+        if stream is not None:
+            # stdin is spooled to a temporary file: it is sniffed, and may be read twice.
+            import shutil
+            import tempfile
+
+            fd, self._tmp = tempfile.mkstemp(prefix="outhead-stdin-", suffix=".csv")
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(stream, out, 1 << 20)
+            self.file = self._tmp
+            self.n_bytes: int | None = None
+        else:
+            self.file = display
+            self.n_bytes = os.path.getsize(display)
+        self.notes: list[Diagnostic] = []
+        self._sniff(preferred, header)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._tmp)
+
+    # -- sniffing -----------------------------------------------------------------------------
+    def _sniff(self, preferred: str | None, header: bool | None) -> None:
+        with open(self.file, "rb") as fh:
+            raw = fh.read(SNIFF_BYTES)
+            at_eof = len(raw) < SNIFF_BYTES or not fh.read(1)
+        bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        self.data_start = bom
+        text = raw[bom:].decode("utf-8", errors="replace")
+        lines = text.splitlines()
+        if not at_eof and lines and not text.endswith(("\n", "\r")):
+            lines = lines[:-1]  # a partial last line would look ragged
+        if not at_eof:
+            lines = lines[:SNIFF_LINES]
+        if not any(line.strip() for line in lines):
+            raise EmptyTargetError("the file is empty", path=self.display)
+        # Leading blank lines carry nothing and would confuse both guesses.
+        skip = 0
+        while skip < len(lines) and not lines[skip].strip():
+            skip += 1
+        lines = lines[skip : skip + SNIFF_LINES]
+        self.delimiter = detect_delimiter([ln for ln in lines if ln.strip()], preferred)
+        delim = self.delimiter or _unused_delimiter(text)
+        self.parse_delimiter = delim
+        rows = list(csv.reader([ln for ln in lines if ln.strip()], delimiter=delim))
+        if header is None:
+            self.header, reason = detect_header(rows)
+            if self.header:
+                self.notes.append(
+                    _note(
+                        "header-detected",
+                        f"the first line was read as a header ({reason})",
+                        "pass --no-header if it is data",
+                    )
+                )
+        else:
+            self.header = header
+        first = rows[0] if rows else []
+        width = len(first)
+        if self.header:
+            names = [v.strip() or f"unnamed_{j}" for j, v in enumerate(first)]
+        else:
+            names = [str(j) for j in range(width)]
+        self.all_columns = _dedupe(names)
+        # Byte offset where data starts: after the BOM, leading blank lines and the header.
+        with open(self.file, "rb") as fh:
+            fh.seek(bom)
+            n_skip = skip + (1 if self.header else 0)
+            for _ in range(n_skip):
+                fh.readline()
+            self.data_start = fh.tell()
+            self.first_data_line = n_skip + 1
+            has_data = any(line.strip() for line in iter(fh.readline, b""))
+        if not has_data:
+            raise EmptyTargetError("the file has a header but no data rows", path=self.display)
+        ext = os.path.splitext(self.display)[1].lower()
+        self.format: Format = "tsv" if self.delimiter == "\t" or ext == ".tsv" else "csv"
+
+    # -- parsing ------------------------------------------------------------------------------
+    def _options(self, targets: Sequence[str], types: dict[str, Any], threads: bool) -> Any:
+        import pyarrow.csv as pcsv
+
+        read = pcsv.ReadOptions(column_names=list(self.all_columns), use_threads=threads)
+        parse = pcsv.ParseOptions(
+            delimiter=self.parse_delimiter,
+            ignore_empty_lines=len(self.all_columns) > 1,
+        )
+        convert = pcsv.ConvertOptions(
+            include_columns=list(targets),
+            column_types=types,
+            null_values=list(MISSING_TOKENS),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            true_values=list(TRUE_VALUES),
+            false_values=list(FALSE_VALUES),
+        )
+        return read, parse, convert
+
+    def _chunks(self, batch_rows: int | None) -> Iterator[tuple[bytes, int, int]]:
+        """Yield (chunk of whole lines, first line number, bytes read so far)."""
+        chunk_bytes = CSV_CHUNK_BYTES
+        with open(self.file, "rb") as fh:
+            fh.seek(self.data_start)
+            line = self.first_data_line
+            rest = b""
+            while True:
+                buf = fh.read(chunk_bytes)
+                at_eof = len(buf) < chunk_bytes  # a short read of a regular file: its end
+                data = rest + buf
+                if not data:
+                    return
+                if at_eof:
+                    chunk, rest = data, b""
+                    # Blank lines at the very end are the editor's, not missing cells.
+                    chunk = chunk.rstrip(b"\r\n")
+                    if not chunk.strip():
+                        return
+                    chunk += b"\n"
+                else:
+                    cut = data.rfind(b"\n") + 1
+                    if cut == 0:
+                        rest = data  # one very long line: read on
+                        continue
+                    chunk, rest = data[:cut], data[cut:]
+                yield chunk, line, fh.tell() - len(rest)
+                line += chunk.count(b"\n")
+                if at_eof:
+                    return
+
+    def _parse(self, chunk: bytes, first_line: int, targets: Sequence[str],
+               types: dict[str, Any], fixed: bool) -> Any:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        while True:
+            read, parse, convert = self._options(targets, types, True)
+            try:
+                return pcsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse,
+                                     convert_options=convert)
+            except pa.ArrowInvalid as exc:
+                msg = str(exc)
+                m = re.search(r"In CSV column #(\d+): .*conversion error to (\w+)", msg)
+                if m is None:
+                    self._raise_parse_error(chunk, first_line, targets, types, msg)
+                name = self.all_columns[int(m.group(1))]
+                current = types.get(name)
+                if current is not None and pa.types.is_integer(current):
+                    types[name] = pa.float64()  # ints then 1.5: the same numbers, widened
+                    continue
+                if current is not None and pa.types.is_null(current):
+                    del types[name]
+                    continue
+                if fixed:
+                    raise _RestartAsText(name, None) from None
+                types[name] = pa.string()
+
+    def _raise_parse_error(self, chunk: bytes, first_line: int, targets: Sequence[str],
+                           types: dict[str, Any], msg: str) -> None:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        found: list[Any] = []
+
+        def handler(row: Any) -> str:
+            found.append(row)
+            return "error"
+
+        read, parse, convert = self._options(targets, types, False)
+        parse.invalid_row_handler = handler
+        with contextlib.suppress(pa.ArrowInvalid):
+            pcsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse,
+                          convert_options=convert)
+        if found:
+            row = found[0]
+            line = first_line + row.number - 1 if row.number is not None else None
+            where = f"line {line}" if line is not None else "a line"
+            raise FormatError(
+                f"ragged row at {where}: expected {row.expected_columns} fields, "
+                f"found {row.actual_columns}",
+                path=self.display,
+            ) from None
+        raise FormatError(f"cannot parse the file: {msg[:1].lower() + msg[1:]}",
+                          path=self.display) from None
+
+    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+
+        idx = select_columns(self.all_columns, selectors, path=self.display)
+        targets = [self.all_columns[i] for i in idx]
+        text_columns: set[str] = set()
+        while True:
+            types: dict[str, Any] = {name: pa.string() for name in text_columns}
+            try:
+                stats = self._scan_once(targets, types, sep, progress, batch_rows, matrix)
+            except _RestartAsText as restart:
+                text_columns.add(restart.column)
+                self.notes.append(
+                    _note(
+                        "column-read-as-text",
+                        f"column {restart.column!r} holds text after numbers; it was read as text",
+                    )
+                )
+                continue
+            return stats
+
+    def _scan_once(self, targets, types, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep,
+                               field_delimiter=self.delimiter)
+        fixed = False
+        for chunk, first_line, done in self._chunks(batch_rows):
+            table = self._parse(chunk, first_line, targets, types, fixed)
+            if not fixed:
+                for name, t in zip(table.column_names, table.schema.types, strict=True):
+                    if name not in types and not pa.types.is_null(t):
+                        basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
+                                 or pa.types.is_boolean(t) or pa.types.is_string(t))
+                        types[name] = t if basic else pa.string()
+                fixed = True
+            cols = [table.column(name) for name in targets]
+            for start, stop in _split(batch_rows, table.num_rows):
+                acc.add_columns([c.slice(start, stop - start) for c in cols])
+            if progress is not None:
+                progress(done, self.n_bytes)
+        if acc.n_rows == 0:
+            raise EmptyTargetError("the file has a header but no data rows", path=self.display)
+        return acc.result(self._source(targets), self.notes)
+
+    def _source(self, targets: Sequence[str]) -> Source:
+        return Source(
+            path=self.display,
+            format=self.format,
+            columns=tuple(targets),
+            all_columns=tuple(self.all_columns),
+            header=self.header,
+            delimiter=self.delimiter if self.delimiter is not None else self.parse_delimiter,
+            n_bytes=self.n_bytes,
+        )
+
+    def schema(self) -> Schema:
+        targets = list(self.all_columns)
+        for chunk, first_line, _ in self._chunks(None):
+            cut = chunk[: 1 << 20]
+            if len(chunk) > len(cut):
+                cut = cut[: cut.rfind(b"\n") + 1] or chunk
+            table = self._parse(cut, first_line, targets, {}, False)
+            types = tuple(_column_type(t) for t in table.schema.types)
+            return Schema(self._source(targets), types)
+        return Schema(self._source(targets), tuple("empty" for _ in targets))
+
+
+def _unused_delimiter(text: str) -> str:
+    for d in (",", "\t", ";", "|", "\x1f"):
+        if d not in text:
+            return d
+    return "\x1f"
+
+
+def _dedupe(names: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            candidate = f"{name}.{seen[name]}"
+            while candidate in seen:
+                seen[name] += 1
+                candidate = f"{name}.{seen[name]}"
+            name = candidate
+        seen.setdefault(name, 0)
+        out.append(name)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# NPY / NPZ
+# ---------------------------------------------------------------------------------------------
+
+
+def _array_columns(shape: tuple[int, ...], dtype: Any, display: str) -> list[str]:
+    if dtype.hasobject:
+        raise FormatError(
+            "object arrays are refused: reading them would unpickle code (save the labels as "
+            "strings, numbers or bools)",
+            path=display,
+        )
+    if dtype.names:
+        raise FormatError("structured arrays are not supported; save one plain array",
+                          path=display)
+    if len(shape) == 0 or len(shape) > 2:
+        raise FormatError(
+            f"arrays of {len(shape)} dimensions are not supported; expected 1 (a vector) or 2 "
+            "(rows x columns)",
+            path=display,
+        )
+    if shape[0] == 0 or (len(shape) == 2 and shape[1] == 0):
+        raise EmptyTargetError("the array has no rows", path=display)
+    k = 1 if len(shape) == 1 else shape[1]
+    return [str(j) for j in range(k)]
+
+
+def _read_npy_header(fh: IO[bytes], display: str) -> tuple[tuple[int, ...], bool, Any]:
+    import numpy as np
+
+    magic = fh.read(6)
+    if magic != b"\x93NUMPY":
+        raise FormatError("not a .npy file (no NPY magic bytes)", path=display)
+    major, minor = fh.read(2)
+    fmt = np.lib.format
+    try:
+        if major == 1:
+            return fmt.read_array_header_1_0(fh)  # type: ignore[no-any-return]
+        if major in (2, 3):
+            return fmt.read_array_header_2_0(fh)  # type: ignore[no-any-return]
+    except ValueError as exc:
+        raise FormatError(f"corrupt .npy header: {exc}".lower(), path=display) from None
+    raise FormatError(f"unsupported .npy version {major}.{minor}", path=display)
+
+
+def _fold_array_batch(acc: StatsAccumulator, block: Any, idx: Sequence[int], k: int,
+                      display: str) -> None:
+    """Fold rows of a 1-D or 2-D array, decoding bytes and keeping only the target columns."""
+    import numpy as np
+
+    if block.ndim == 1:
+        block = block.reshape(-1, 1)
+    if len(idx) != k or list(idx) != list(range(k)):
+        block = block[:, idx]
+    if block.dtype.kind == "S":
+        try:
+            block = np.char.decode(block, "utf-8")
+        except UnicodeDecodeError:
+            raise FormatError("bytes labels are not valid utf-8", path=display) from None
+    if block.dtype.kind in "US" or block.shape[1] == 1:
+        acc.add_columns([block[:, j] for j in range(block.shape[1])])
+    else:
+        acc.add_matrix(block)
+
+
+class _NpyReader(_Reader):
+    def __init__(self, display: str) -> None:
+        self.display = display
+        with open(display, "rb") as fh:
+            self.shape, self.fortran, self.dtype = _read_npy_header(fh, display)
+        self.all_columns = _array_columns(self.shape, self.dtype, display)
+        self.n_bytes = os.path.getsize(display)
+
+    def _source(self, targets: Sequence[str]) -> Source:
+        return Source(path=self.display, format="npy", columns=tuple(targets),
+                      all_columns=tuple(self.all_columns), n_bytes=self.n_bytes)
+
+    def schema(self) -> Schema:
+        t = _numpy_column_type(self.dtype)
+        return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
+                      n_rows=self.shape[0])
+
+    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        idx = select_columns(self.all_columns, selectors, path=self.display)
+        targets = [self.all_columns[i] for i in idx]
+        try:
+            arr = np.load(self.display, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise FormatError(f"cannot read the array: {exc}".lower(), path=self.display) from None
+        n = arr.shape[0]
+        k = len(self.all_columns)
+        row_bytes = max(1, self.dtype.itemsize * k)
+        step = max(1, BINARY_BATCH_BYTES // row_bytes)
+        if batch_rows:
+            step = min(step, batch_rows)
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+        header_bytes = self.n_bytes - n * row_bytes
+        for start in range(0, n, step):
+            _fold_array_batch(acc, arr[start : start + step], idx, k, self.display)
+            if progress is not None:
+                progress(header_bytes + min(n, start + step) * row_bytes, self.n_bytes)
+        del arr
+        return acc.result(self._source(targets))
+
+
+class _NpzReader(_Reader):
+    def __init__(self, display: str, *, key: str | None) -> None:
+        import zipfile
+
+        self.display = display
+        self.n_bytes = os.path.getsize(display)
+        try:
+            self.zf = zipfile.ZipFile(display)
+        except (zipfile.BadZipFile, OSError):
+            raise FormatError("not a .npz file (not a zip archive)", path=display) from None
+        members = [m for m in self.zf.namelist() if m.endswith(".npy")]
+        keys = [m[: -len(".npy")] for m in members]
+        if not keys:
+            raise FormatError("the .npz archive holds no arrays", path=display)
+        if key is None:
+            if len(keys) > 1:
+                raise UsageError(
+                    f"the archive holds several arrays; choose one with --key: {_list_names(keys)}",
+                    path=display,
+                )
+            key = keys[0]
+        elif key not in keys:
+            raise UsageError(f"no array {key!r} in the archive; keys are: {_list_names(keys)}",
+                             path=display)
+        self.key = key
+        with self.zf.open(key + ".npy") as fh:
+            self.shape, self.fortran, self.dtype = _read_npy_header(fh, display)
+        self.all_columns = _array_columns(self.shape, self.dtype, display)
+
+    def close(self) -> None:
+        self.zf.close()
+
+    def _source(self, targets: Sequence[str]) -> Source:
+        return Source(path=self.display, format="npz", columns=tuple(targets),
+                      all_columns=tuple(self.all_columns), key=self.key, n_bytes=self.n_bytes)
+
+    def schema(self) -> Schema:
+        t = _numpy_column_type(self.dtype)
+        return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
+                      n_rows=self.shape[0])
+
+    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        idx = select_columns(self.all_columns, selectors, path=self.display)
+        targets = [self.all_columns[i] for i in idx]
+        n = self.shape[0]
+        k = len(self.all_columns)
+        row_bytes = max(1, self.dtype.itemsize * k)
+        step = max(1, BINARY_BATCH_BYTES // row_bytes)
+        if batch_rows:
+            step = min(step, batch_rows)
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+        with self.zf.open(self.key + ".npy") as fh:
+            _read_npy_header(fh, self.display)
+            if self.fortran and k > 1:
+                # Column-major data cannot be cut into rows while streaming: read it whole.
+                data = np.frombuffer(fh.read(), dtype=self.dtype)
+                whole = data.reshape(self.shape, order="F")
+                for start in range(0, n, step):
+                    _fold_array_batch(acc, whole[start : start + step], idx, k, self.display)
+            else:
+                done = 0
+                while done < n:
+                    rows = min(step, n - done)
+                    buf = fh.read(rows * row_bytes)
+                    if len(buf) < rows * row_bytes:
+                        raise FormatError("the array in the archive is truncated",
+                                          path=self.display)
+                    block = np.frombuffer(buf, dtype=self.dtype)
+                    block = block.reshape(rows, k) if len(self.shape) == 2 else block
+                    _fold_array_batch(acc, block, idx, k, self.display)
+                    done += rows
+                    if progress is not None:
+                        progress(int(self.n_bytes * done / n), self.n_bytes)
+        return acc.result(self._source(targets))
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet
+# ---------------------------------------------------------------------------------------------
+
+
+class _ParquetReader(_Reader):
+    def __init__(self, display: str, *, dataset: bool) -> None:
+        import pyarrow as pa
+
+        self.display = display
+        self.dataset = dataset
+        try:
+            if dataset:
+                import pyarrow.dataset as pds
+
+                self.ds = pds.dataset(display, format="parquet")
+                if not self.ds.files:
+                    raise EmptyTargetError("the directory holds no parquet files", path=display)
+                self.arrow_schema = self.ds.schema
+                self.n_bytes = sum(os.path.getsize(f) for f in self.ds.files)
+                self.num_rows = self.ds.count_rows()
+            else:
+                import pyarrow.parquet as pq
+
+                self.pf = pq.ParquetFile(display)
+                self.arrow_schema = self.pf.schema_arrow
+                self.n_bytes = os.path.getsize(display)
+                self.num_rows = self.pf.metadata.num_rows
+        except (pa.ArrowInvalid, OSError) as exc:
+            what = "a directory of parquet files" if dataset else "a parquet file"
+            raise FormatError(f"not {what}: {str(exc).lower()}", path=display) from None
+        self.all_columns = list(self.arrow_schema.names)
+        if self.num_rows == 0:
+            raise EmptyTargetError("the file has no rows", path=display)
+
+    def close(self) -> None:
+        pf = getattr(self, "pf", None)
+        if pf is not None:
+            pf.close()
+
+    def _source(self, targets: Sequence[str]) -> Source:
+        return Source(path=self.display, format="parquet", columns=tuple(targets),
+                      all_columns=tuple(self.all_columns), n_bytes=self.n_bytes)
+
+    def schema(self) -> Schema:
+        types = tuple(_column_type(f.type) for f in self.arrow_schema)
+        return Schema(self._source(self.all_columns), types, n_rows=self.num_rows)
+
+    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+
+        idx = select_columns(self.all_columns, selectors, path=self.display)
+        targets = [self.all_columns[i] for i in idx]
+        size = min(batch_rows, PARQUET_BATCH_ROWS) if batch_rows else PARQUET_BATCH_ROWS
+        if self.dataset:
+            batches = self.ds.to_batches(columns=targets, batch_size=size)
+        else:
+            batches = self.pf.iter_batches(batch_size=size, columns=targets)
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+        done = 0
+        try:
+            for batch in batches:
+                cols = [batch.column(i) for i in range(batch.num_columns)]
+                for start, stop in _split(batch_rows, batch.num_rows):
+                    acc.add_columns([c.slice(start, stop - start) for c in cols])
+                done += batch.num_rows
+                if progress is not None:
+                    progress(int(self.n_bytes * done / max(1, self.num_rows)), self.n_bytes)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise FormatError(f"cannot read the parquet data: {str(exc).lower()}",
+                              path=self.display) from None
+        return acc.result(self._source(targets))

@@ -1,0 +1,569 @@
+"""Reading rules: every format, the sniffing heuristics, column selection and bad input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from outhead.errors import (
+    ColumnError,
+    EmptyTargetError,
+    FormatError,
+    InputError,
+    OutheadError,
+    UsageError,
+)
+from outhead.reading import (
+    detect_delimiter,
+    detect_header,
+    read_schema,
+    scan_target,
+    select_columns,
+)
+from outhead.stats import DISTINCT_CAP
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    p = tmp_path / name
+    if isinstance(text, str):
+        p.write_text(text, encoding="utf-8", newline="")
+    else:
+        p.write_bytes(text)
+    return p
+
+
+def col(stats, name=None):  # type: ignore[no-untyped-def]
+    if name is None:
+        assert len(stats.columns) == 1
+        return stats.columns[0]
+    return next(c for c in stats.columns if c.name == name)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV / TSV
+# ---------------------------------------------------------------------------------------------
+
+
+def test_csv_with_header_reads_int_labels(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "label\n0\n1\n1\n2\n")
+    s = scan_target(p)
+    c = col(s)
+    assert s.n_rows == 4
+    assert s.source.header is True and s.source.format == "csv"
+    assert s.source.columns == ("label",)
+    assert c.type == "integer" and c.counts == {0: 1, 1: 2, 2: 1}
+    assert c.minimum == 0 and c.maximum == 2 and c.all_integer
+    assert s.head == (("0",), ("1",), ("1",), ("2",))
+    assert any(n.code == "header-detected" for n in s.notes)
+
+
+def test_csv_without_header_names_columns_by_index(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "0,1\n1,0\n0,1\n")
+    s = scan_target(p)
+    assert s.source.header is False
+    assert s.source.columns == ("0", "1")
+    assert s.n_rows == 3
+    assert s.matrix is not None and s.matrix.row_sum_counts == {1.0: 3}
+
+
+def test_header_forced_either_way(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "cat\ndog\ncat\n")
+    assert scan_target(p).n_rows == 3  # "cat" recurs: data
+    s = scan_target(p, header=True)
+    assert s.n_rows == 2 and s.source.columns == ("cat",)
+    p2 = write(tmp_path, "z.csv", "label\n1\n2\n")
+    s2 = scan_target(p2, header=False)
+    assert s2.n_rows == 3 and col(s2).type == "string"
+
+
+def test_string_labels_are_stripped_and_missing_tokens_are_missing(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "label\n cat \ndog\nNA\n\nN/A\nnan\nNaN\nnull\nNone\n  NA \ncat\n")
+    c = col(scan_target(p))
+    assert c.type == "string"
+    assert c.counts == {"cat": 2, "dog": 1}
+    assert c.n_missing == 8
+    assert c.missing_rows == (2, 3, 4, 5, 6)
+
+
+def test_ints_and_whole_floats_are_the_same_label(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "y\n1\n1.0\n0\n0.0\n1\n")
+    c = col(scan_target(p))
+    assert c.counts == {0: 2, 1: 3}
+    assert all(type(k) is int for k in c.counts)
+    assert c.type == "integer" and c.all_integer
+
+
+def test_float_column_keeps_fractions(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "y\n0.5\n1.5\n2\n")
+    c = col(scan_target(p))
+    assert c.type == "float" and not c.all_integer
+    assert c.counts == {0.5: 1, 1.5: 1, 2: 1}
+    assert c.total == pytest.approx(4.0)
+    assert c.total_sq == pytest.approx(sum((x - 4 / 3) ** 2 for x in (0.5, 1.5, 2)))
+
+
+def test_inf_is_missing_and_nonfinite(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "y\n1.5\ninf\n-inf\n2\n")
+    c = col(scan_target(p))
+    assert c.n_missing == 2 and c.n_nonfinite == 2 and c.missing_rows == (1, 2)
+    assert c.counts == {1.5: 1, 2: 1}
+
+
+def test_booleans(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "y\nTrue\nFalse\ntrue\nfalse\n\nTRUE\n")
+    c = col(scan_target(p))
+    assert c.type == "bool"
+    assert c.counts == {True: 3, False: 2}
+    assert c.n_missing == 1
+
+
+def test_bom_crlf_and_quotes(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", '\ufeff"name","label"\r\n"a, b",x\r\nc,"y"\r\nd,x\r\n')
+    s = scan_target(p)
+    assert s.source.all_columns == ("name", "label")
+    assert col(s, "label").counts == {"x": 2, "y": 1}
+    assert col(s, "name").counts == {"a, b": 1, "c": 1, "d": 1}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "delimiter"),
+    [
+        ("y.csv", "a;b\n1;2\n3;4\n", ";"),
+        ("y.csv", "a|b\n1|2\n3|4\n", "|"),
+        ("y.tsv", "a\tb\n1\t2\n3\t4\n", "\t"),
+        ("y.txt", "a\tb\n1\t2\n3\t4\n", "\t"),
+        ("y.txt", "a,b\n1,2\n3,4\n", ","),
+    ],
+)
+def test_delimiter_is_sniffed(tmp_path: Path, name: str, text: str, delimiter: str) -> None:
+    s = scan_target(write(tmp_path, name, text))
+    assert s.source.delimiter == delimiter
+    assert s.source.columns == ("a", "b")
+    assert col(s, "b").counts == {2: 1, 4: 1}
+
+
+def test_tsv_format_is_reported(tmp_path: Path) -> None:
+    s = scan_target(write(tmp_path, "y.tsv", "a\tb\n1\t2\n"))
+    assert s.source.format == "tsv"
+
+
+def test_ints_then_text_in_a_later_chunk_reads_the_column_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outhead.reading as reading
+
+    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    body = "".join(f"{i % 3}\n" for i in range(200)) + "cat\n"
+    s = scan_target(write(tmp_path, "y.csv", "y\n" + body))
+    c = col(s)
+    assert c.type == "string"
+    assert c.counts == {"0": 67, "1": 67, "2": 66, "cat": 1}
+    assert any(n.code == "column-read-as-text" for n in s.notes)
+
+
+def test_ints_then_floats_in_a_later_chunk_widen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outhead.reading as reading
+
+    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    body = "".join(f"{i % 3}\n" for i in range(200)) + "1.0\n2.5\n"
+    c = col(scan_target(write(tmp_path, "y.csv", "y\n" + body)))
+    assert c.type == "float"
+    assert c.counts == {0: 67, 1: 68, 2: 66, 2.5: 1}
+
+
+def test_all_missing_first_chunk_then_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outhead.reading as reading
+
+    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    body = "a,\n" * 50 + "b,3\nb,4\n"
+    s = scan_target(write(tmp_path, "y.csv", "x,y\n" + body))
+    c = col(s, "y")
+    assert c.counts == {3: 1, 4: 1} and c.n_missing == 50
+
+
+def test_chunks_do_not_change_the_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import outhead.reading as reading
+
+    rng = np.random.default_rng(1)
+    labels = rng.choice(["a", "b", "c", "NA"], size=500)
+    p = write(tmp_path, "y.csv", "id,label\n" + "".join(f"{i},{v}\n" for i, v in enumerate(labels)))
+    whole = scan_target(p)
+    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 100)
+    small = scan_target(p, batch_rows=7)
+    assert small.columns == whole.columns
+    assert small.head == whole.head
+
+
+def test_ragged_csv_names_the_line(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "a,b\n1,2\n3,4\n5\n6,7\n")
+    with pytest.raises(FormatError, match=r"line 4") as exc:
+        scan_target(p)
+    assert exc.value.path == str(p)
+    assert str(exc.value).startswith(str(p) + ": ")
+
+
+def test_single_column_blank_lines_are_missing_but_trailing_ones_are_not(tmp_path: Path) -> None:
+    c = col(scan_target(write(tmp_path, "y.csv", "y\n1\n\n2\n\n\n")))
+    assert c.n_missing == 1 and c.counts == {1: 1, 2: 1}
+
+
+def test_stdin(tmp_path: Path) -> None:
+    s = scan_target("-", stdin=io.BytesIO(b"label\ncat\ndog\ncat\n"))
+    assert s.source.path == "-" and s.source.n_bytes is None
+    assert col(s).counts == {"cat": 2, "dog": 1}
+
+
+def test_progress_is_reported(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "y\n" + "1\n" * 100)
+    seen: list[tuple[int, int | None]] = []
+    scan_target(p, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (p.stat().st_size, p.stat().st_size)
+
+
+# ---------------------------------------------------------------------------------------------
+# Column selection
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def wide(tmp_path: Path) -> Path:
+    return write(tmp_path, "wide.csv", "id,x,label_a,label_b,3\n1,0.5,1,0,9\n2,0.7,0,1,9\n")
+
+
+@pytest.mark.parametrize(
+    ("selectors", "expected"),
+    [
+        (["x"], ("x",)),
+        (["1"], ("x",)),
+        (["-1"], ("3",)),
+        (["3"], ("3",)),  # a column named "3" wins over index 3
+        (["label_*"], ("label_a", "label_b")),
+        (["label_b", "label_*"], ("label_b", "label_a")),
+        (None, ("id", "x", "label_a", "label_b", "3")),
+    ],
+)
+def test_column_selectors(wide: Path, selectors: list[str] | None, expected: tuple[str]) -> None:
+    s = scan_target(wide, columns=selectors)
+    assert s.source.columns == expected
+    assert s.source.all_columns == ("id", "x", "label_a", "label_b", "3")
+
+
+def test_column_not_found_lists_columns(wide: Path) -> None:
+    with pytest.raises(ColumnError) as exc:
+        scan_target(wide, columns=["label"])
+    assert exc.value.message == "column 'label' not found; columns are: id, x, label_a, label_b, 3"
+    assert exc.value.path == str(wide)
+
+
+def test_glob_matching_nothing_is_an_error() -> None:
+    with pytest.raises(ColumnError, match="'y_\\*' not found"):
+        select_columns(["a", "b"], ["y_*"])
+
+
+def test_index_out_of_range_is_an_error() -> None:
+    with pytest.raises(ColumnError):
+        select_columns(["a", "b"], ["5"])
+
+
+def test_read_schema_lists_columns_and_types(wide: Path) -> None:
+    schema = read_schema(wide)
+    assert schema.source.all_columns == ("id", "x", "label_a", "label_b", "3")
+    assert schema.types == ("integer", "float", "integer", "integer", "integer")
+    assert schema.to_dict()["columns"][1] == {"name": "x", "type": "float"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Label sets
+# ---------------------------------------------------------------------------------------------
+
+GASES = ["He|Ne", "Ar", "Kr|Xe", "He", "Ne|Ar|Kr", "Xe", "He|Xe", "Rn", "Ar|Rn", "He|Ne"]
+
+
+@pytest.mark.parametrize("sep", ["|", ";"])
+def test_label_sets_are_detected(tmp_path: Path, sep: str) -> None:
+    rows = [r.replace("|", sep) for r in GASES]
+    s = scan_target(write(tmp_path, "y.csv", "gases\n" + "\n".join(rows) + "\n"))
+    ls = s.labelsets
+    assert ls is not None and ls.separator == sep
+    assert ls.token_counts == {"Ar": 3, "He": 4, "Kr": 2, "Ne": 3, "Rn": 2, "Xe": 3}
+    assert ls.size_counts == {1: 4, 2: 5, 3: 1}
+    assert ls.n_tokens == 6
+
+
+def test_label_sets_with_comma_in_a_tsv(tmp_path: Path) -> None:
+    rows = [r.replace("|", ",") for r in GASES]
+    text = "id\tgases\n" + "".join(f"{i}\t{r}\n" for i, r in enumerate(rows))
+    s = scan_target(write(tmp_path, "y.tsv", text), columns=["gases"])
+    assert s.labelsets is not None and s.labelsets.separator == ","
+
+
+def test_label_set_separator_forced(tmp_path: Path) -> None:
+    s = scan_target(write(tmp_path, "y.csv", "g\na b\nc\n"), sep=" ")
+    assert s.labelsets is not None and s.labelsets.token_counts == {"a": 1, "b": 1, "c": 1}
+
+
+def test_plain_labels_are_not_label_sets(tmp_path: Path) -> None:
+    s = scan_target(write(tmp_path, "y.csv", "y\ncat\ndog\ncat\nbird\n"))
+    assert s.labelsets is None
+
+
+def test_decimal_commas_are_not_label_sets(tmp_path: Path) -> None:
+    s = scan_target(write(tmp_path, "y.csv", "y;z\n1,5;a\n2,5;b\n1,5;c\n3,0;d\n"), columns=["y"])
+    assert s.labelsets is None
+
+
+# ---------------------------------------------------------------------------------------------
+# NPY / NPZ
+# ---------------------------------------------------------------------------------------------
+
+
+def test_npy_vector_and_column_vector_mean_the_same(tmp_path: Path) -> None:
+    y = np.array([0, 1, 1, 2, 1])
+    np.save(tmp_path / "a.npy", y)
+    np.save(tmp_path / "b.npy", y.reshape(-1, 1))
+    a, b = scan_target(tmp_path / "a.npy"), scan_target(tmp_path / "b.npy")
+    assert a.columns == b.columns
+    assert a.source.columns == ("0",) and a.source.format == "npy"
+    assert col(a).counts == {0: 1, 1: 3, 2: 1}
+
+
+def test_npy_matrix_columns_and_matrix_stats(tmp_path: Path) -> None:
+    m = np.array([[1, 0, 0], [0, 1, 0], [0, 1, 1], [0, 0, 0]], dtype=np.int8)
+    np.save(tmp_path / "m.npy", m)
+    s = scan_target(tmp_path / "m.npy")
+    assert s.source.columns == ("0", "1", "2")
+    assert s.matrix is not None
+    assert s.matrix.row_sum_counts == {0.0: 1, 1.0: 2, 2.0: 1}
+    assert s.matrix.row_examples == {0.0: (3,), 1.0: (0, 1), 2.0: (2,)}
+    assert s.matrix.n_rows_off_one == 2 and s.matrix.off_one_rows == (2, 3)
+    assert [c.counts for c in s.columns] == [{0: 3, 1: 1}, {0: 2, 1: 2}, {0: 3, 1: 1}]
+
+
+def test_npy_bytes_are_decoded(tmp_path: Path) -> None:
+    np.save(tmp_path / "s.npy", np.array([b"cat", b"dog", "caf\u00e9".encode()]))
+    assert col(scan_target(tmp_path / "s.npy")).counts == {"cat": 1, "dog": 1, "caf\u00e9": 1}
+
+
+def test_npy_unicode_bool_and_float(tmp_path: Path) -> None:
+    np.save(tmp_path / "u.npy", np.array(["a", "b", " a"]))
+    np.save(tmp_path / "b.npy", np.array([True, False, True]))
+    np.save(tmp_path / "f.npy", np.array([0.5, np.nan, 1.0, np.inf]))
+    assert col(scan_target(tmp_path / "u.npy")).counts == {"a": 2, "b": 1}
+    assert col(scan_target(tmp_path / "b.npy")).counts == {True: 2, False: 1}
+    f = col(scan_target(tmp_path / "f.npy"))
+    assert f.counts == {0.5: 1, 1: 1} and f.n_missing == 2 and f.n_nonfinite == 1
+
+
+def test_npy_object_array_is_refused_unread(tmp_path: Path) -> None:
+    np.save(tmp_path / "o.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    with pytest.raises(FormatError, match="object arrays are refused"):
+        scan_target(tmp_path / "o.npy")
+
+
+def test_npy_three_dims_is_refused(tmp_path: Path) -> None:
+    np.save(tmp_path / "t.npy", np.zeros((2, 2, 2)))
+    with pytest.raises(FormatError, match="3 dimensions"):
+        scan_target(tmp_path / "t.npy")
+
+
+def test_npy_that_is_not_npy(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.npy", "label\n1\n")
+    with pytest.raises(FormatError, match=r"not a \.npy file"):
+        scan_target(p)
+
+
+def test_npy_empty(tmp_path: Path) -> None:
+    np.save(tmp_path / "e.npy", np.zeros((0,)))
+    with pytest.raises(EmptyTargetError):
+        scan_target(tmp_path / "e.npy")
+
+
+def test_npz_only_array_and_keys(tmp_path: Path) -> None:
+    np.savez(tmp_path / "one.npz", y=np.array([1, 2, 2]))
+    s = scan_target(tmp_path / "one.npz")
+    assert s.source.key == "y" and s.source.format == "npz" and col(s).counts == {1: 1, 2: 2}
+    np.savez_compressed(tmp_path / "two.npz", x=np.zeros((3, 2)), y=np.eye(3)[[0, 1, 1]])
+    with pytest.raises(UsageError, match="several arrays; choose one with --key: x, y"):
+        scan_target(tmp_path / "two.npz")
+    with pytest.raises(UsageError, match="keys are: x, y"):
+        scan_target(tmp_path / "two.npz", key="z")
+    s2 = scan_target(tmp_path / "two.npz", key="y", batch_rows=2)
+    assert s2.matrix is not None and s2.matrix.row_sum_counts == {1.0: 3}
+
+
+def test_npz_fortran_order(tmp_path: Path) -> None:
+    m = np.asfortranarray(np.array([[1, 0], [0, 1], [1, 0]], dtype=np.int64))
+    np.savez(tmp_path / "f.npz", y=m)
+    s = scan_target(tmp_path / "f.npz")
+    assert [c.counts for c in s.columns] == [{0: 1, 1: 2}, {0: 2, 1: 1}]
+
+
+def test_npz_that_is_not_a_zip(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match=r"not a \.npz file"):
+        scan_target(write(tmp_path, "y.npz", b"garbage"))
+
+
+def test_npz_object_array_refused(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    np.save(buf, np.array([None, 1], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(tmp_path / "o.npz", "w") as zf:
+        zf.writestr("y.npy", buf.getvalue())
+    with pytest.raises(FormatError, match="object arrays"):
+        scan_target(tmp_path / "o.npz")
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet
+# ---------------------------------------------------------------------------------------------
+
+
+def test_parquet_file_reads_only_target_columns(tmp_path: Path) -> None:
+    t = pa.table({"x": [0.1, 0.2, 0.3, 0.4], "y": ["a", None, "b", "a"], "z": [1, 0, 1, 1]})
+    pq.write_table(t, tmp_path / "t.parquet", row_group_size=2)
+    s = scan_target(tmp_path / "t.parquet", columns=["y"], batch_rows=1)
+    assert s.source.format == "parquet" and s.source.all_columns == ("x", "y", "z")
+    c = col(s)
+    assert c.counts == {"a": 2, "b": 1} and c.missing_rows == (1,)
+
+
+def test_parquet_directory_is_one_dataset(tmp_path: Path) -> None:
+    d = tmp_path / "ds"
+    d.mkdir()
+    pq.write_table(pa.table({"y": [1, 2]}), d / "part-0.parquet")
+    pq.write_table(pa.table({"y": [2, 3, 3]}), d / "part-1.parquet")
+    s = scan_target(d)
+    assert s.n_rows == 5 and col(s).counts == {1: 1, 2: 2, 3: 2}
+    assert s.source.n_bytes == sum(f.stat().st_size for f in d.iterdir())
+
+
+def test_parquet_dictionary_and_bool_columns(tmp_path: Path) -> None:
+    t = pa.table({"c": pa.array(["x", "y", "x"]).dictionary_encode(), "b": [True, None, False]})
+    pq.write_table(t, tmp_path / "t.pq")
+    s = scan_target(tmp_path / "t.pq")
+    assert col(s, "c").counts == {"x": 2, "y": 1}
+    assert col(s, "b").counts == {True: 1, False: 1} and col(s, "b").n_missing == 1
+
+
+def test_parquet_that_is_not_parquet(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match="not a parquet file"):
+        scan_target(write(tmp_path, "y.parquet", "a,b\n1,2\n"))
+
+
+def test_unknown_extension_is_sniffed(tmp_path: Path) -> None:
+    np.save(tmp_path / "y.npy", np.array([1, 2]))
+    (tmp_path / "y.npy").rename(tmp_path / "y.bin")
+    assert scan_target(tmp_path / "y.bin").source.format == "npy"
+    assert scan_target(write(tmp_path, "y.dat", "y\n1\n2\n")).source.format == "csv"
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error", "message"),
+    [
+        ("empty.csv", "", EmptyTargetError, "the file is empty"),
+        ("blank.csv", "\n\n", EmptyTargetError, "the file is empty"),
+        ("header.csv", "label\n", EmptyTargetError, "header but no data rows"),
+        ("header2.csv", "a,b\n\n", EmptyTargetError, "header but no data rows"),
+        ("ragged.csv", "a,b\n1,2\n3\n", FormatError, "ragged row at line 3"),
+    ],
+)
+def test_bad_text_input(
+    tmp_path: Path, name: str, content: str, error: type[OutheadError], message: str
+) -> None:
+    p = write(tmp_path, name, content)
+    with pytest.raises(error, match=message) as exc:
+        scan_target(p)
+    assert exc.value.path == str(p)
+    assert exc.value.message == exc.value.message.lower()
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file") as exc:
+        scan_target(tmp_path / "nope.csv")
+    assert exc.value.path == str(tmp_path / "nope.csv")
+
+
+def test_directory_without_parquet(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    with pytest.raises((EmptyTargetError, FormatError)):
+        scan_target(tmp_path / "d")
+
+
+def test_invalid_utf8_bytes_in_npy(tmp_path: Path) -> None:
+    np.save(tmp_path / "s.npy", np.array([b"\xff\xfe", b"a"]))
+    with pytest.raises(FormatError, match="utf-8"):
+        scan_target(tmp_path / "s.npy")
+
+
+# ---------------------------------------------------------------------------------------------
+# Heuristics as tables
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([["label"], ["1"], ["0"]], True),
+        ([["label"], ["cat"], ["dog"], ["cat"]], True),
+        ([["cat"], ["dog"], ["cat"]], False),
+        ([["1"], ["0"], ["1"]], False),
+        ([["a", "b"], ["1", "x"], ["2", "y"]], True),
+        ([["0", "1", "2"], ["1", "0", "0"], ["0", "0", "1"]], True),
+        ([["1", "0", "0"], ["0", "1", "0"]], False),
+        ([["He|Ne"], ["Ne"], ["He"], ["Ar|Ne"]], False),
+        ([["gases"], ["Ne"], ["He|Ar"], ["Ar|Ne"]], True),
+        ([["True"], ["False"]], False),
+        ([["label"]], True),
+        ([["3"]], False),
+        ([["id1"], ["id2"], ["id3"], ["id4"], ["id5"], ["id6"]], False),
+    ],
+)
+def test_detect_header(rows: list[list[str]], expected: bool) -> None:
+    assert detect_header(rows)[0] is expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "preferred", "expected"),
+    [
+        (["a,b", "1,2"], None, ","),
+        (["a;b", "1;2"], None, ";"),
+        (["a\tb", "1\t2"], None, "\t"),
+        (["a|b", "1|2"], None, "|"),
+        (["a", "1"], None, None),
+        (['"x,y";z', '"1,2";3'], None, ";"),
+        (["Kr|Xe", "He", "Ne|Ar"], None, None),
+        (["a,b", "1,2", "3"], ",", ","),
+        (["a,b;c", "1,2;3", "4,5;6"], ";", ";"),
+    ],
+)
+def test_detect_delimiter(lines: list[str], preferred: str | None, expected: str | None) -> None:
+    assert detect_delimiter(lines, preferred) == expected
+
+
+def test_reading_does_not_import_pandas() -> None:
+    code = "import sys, outhead.reading; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_distinct_cap_on_a_csv(tmp_path: Path) -> None:
+    n = DISTINCT_CAP + 10
+    p = write(tmp_path, "y.csv", "y\n" + "".join(f"{i}.5\n" for i in range(n)))
+    c = col(scan_target(p))
+    assert c.counts is None and c.n_distinct == DISTINCT_CAP + 1 and c.type == "float"
