@@ -641,6 +641,10 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _fmt_num(x: float) -> str:
     return f"{x:.4g}"
 
@@ -1372,9 +1376,15 @@ def _rules_regression(c: _Ctx) -> list[Finding]:
         findings.append(
             _finding(
                 "OH202",
-                f"{units} units for a regression target of {width} column"
-                f"{'s' if width != 1 else ''}: Keras 3 broadcasts the difference without an error "
-                "and the extra outputs learn the same column",
+                f"{_plural(units, 'unit')} for a regression target of "
+                f"{_plural(width, 'column')}: "
+                + (
+                    f"Keras broadcasts the {width} columns against the output without an error, "
+                    "so it learns their average"
+                    if units < width
+                    else 'a 1-D y fails on TensorFlow ("Dimensions must be equal, but are 32 '
+                    f'and {units}"), an (N, 1) column is silently broadcast to every output'
+                ),
                 c.fix,
             )
         )
@@ -1589,16 +1599,25 @@ def _metric_needs_dense(m: Metric, c: _Ctx) -> Finding:
 
 def _rules_class_weight(c: _Ctx) -> list[Finding]:
     layout = c.layout
-    if layout.kind in (*_MULTI_LABEL, LayoutKind.PROBABILITIES):
+    if layout.kind in _MULTI_LABEL:
         return [
             _finding(
                 "OH601",
                 f"class_weight on a {layout.kind.value} target: Keras 3 silently weights each row "
-                'by the argmax of y (its first positive label), tf.keras 2.x raised "Expected '
-                "`class_weight` to be a dict with keys from 0 to one less than the number of "
-                'classes"',
+                "by the argmax of y, i.e. by its first positive label only, and the other labels "
+                "of the row get that weight too",
                 "drop class_weight; pass per-row sample_weight, or "
                 "loss=keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True)",
+            )
+        ]
+    if layout.kind == LayoutKind.PROBABILITIES:
+        return [
+            _finding(
+                "OH601",
+                "class_weight on soft labels (probability rows): Keras 3 silently weights each "
+                "row by its argmax, ignoring the rest of the distribution",
+                "drop class_weight; pass per-row sample_weight computed from the soft labels",
+                severity="warning",
             )
         ]
     if layout.kind in _REGRESSION:
