@@ -641,6 +641,10 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _fmt_num(x: float) -> str:
     return f"{x:.4g}"
 
@@ -1044,6 +1048,12 @@ def _label_range(layout: Layout) -> tuple[list[Any], float | None, float | None]
     return classes, min(numbers), max(numbers)
 
 
+def _vector_words(layout: Layout) -> str:
+    """How a label vector reaches Keras: integers, or text that must be encoded first."""
+    _, lo, _ = _label_range(layout)
+    return "integer labels" if lo is not None else "text labels (encoded to 0..K-1 integers)"
+
+
 def _rules_label_vector(c: _Ctx) -> list[Finding]:
     layout, k, units, family = c.layout, c.k, c.units, c.family
     findings: list[Finding] = []
@@ -1083,8 +1093,8 @@ def _rules_label_vector(c: _Ctx) -> list[Finding]:
             n = units if units is not None else k
             message = (
                 "categorical cross-entropy expects one-hot rows but the target is a vector of "
-                'integer labels: Keras 3 raises "Arguments `target` and `output` must have the '
-                "same rank (ndim). Received: target.shape=(32,), output.shape="
+                f'{_vector_words(layout)}: Keras 3 raises "Arguments `target` and `output` must '
+                "have the same rank (ndim). Received: target.shape=(32,), output.shape="
                 f'(32, {n})" (tf.keras 2.x: "Shapes (None, 1) and (None, {n}) are '
                 'incompatible")'
             )
@@ -1366,9 +1376,15 @@ def _rules_regression(c: _Ctx) -> list[Finding]:
         findings.append(
             _finding(
                 "OH202",
-                f"{units} units for a regression target of {width} column"
-                f"{'s' if width != 1 else ''}: Keras 3 broadcasts the difference without an error "
-                "and the extra outputs learn the same column",
+                f"{_plural(units, 'unit')} for a regression target of "
+                f"{_plural(width, 'column')}: "
+                + (
+                    f"Keras broadcasts the {width} columns against the output without an error, "
+                    "so it learns their average"
+                    if units < width
+                    else 'a 1-D y fails on TensorFlow ("Dimensions must be equal, but are 32 '
+                    f'and {units}"), an (N, 1) column is silently broadcast to every output'
+                ),
                 c.fix,
             )
         )
@@ -1573,7 +1589,8 @@ def _metric_needs_dense(m: Metric, c: _Ctx) -> Finding:
         quote = f"Dimensions must be equal, but are 32 and {32 * (units or 1)}"
     return _finding(
         "OH505",
-        f"{m.text} needs one-hot labels but the target is a vector of integer labels: Keras "
+        f"{m.text} needs one-hot labels but the target is a vector of "
+        f"{_vector_words(c.layout)}: Keras "
         f'raises "{quote}" at the first batch',
         "metrics=[keras.metrics.SparseCategoricalAccuracy()] (or one-hot y with "
         "keras.utils.to_categorical and CategoricalCrossentropy())",
@@ -1582,16 +1599,25 @@ def _metric_needs_dense(m: Metric, c: _Ctx) -> Finding:
 
 def _rules_class_weight(c: _Ctx) -> list[Finding]:
     layout = c.layout
-    if layout.kind in (*_MULTI_LABEL, LayoutKind.PROBABILITIES):
+    if layout.kind in _MULTI_LABEL:
         return [
             _finding(
                 "OH601",
                 f"class_weight on a {layout.kind.value} target: Keras 3 silently weights each row "
-                'by the argmax of y (its first positive label), tf.keras 2.x raised "Expected '
-                "`class_weight` to be a dict with keys from 0 to one less than the number of "
-                'classes"',
+                "by the argmax of y, i.e. by its first positive label only, and the other labels "
+                "of the row get that weight too",
                 "drop class_weight; pass per-row sample_weight, or "
                 "loss=keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True)",
+            )
+        ]
+    if layout.kind == LayoutKind.PROBABILITIES:
+        return [
+            _finding(
+                "OH601",
+                "class_weight on soft labels (probability rows): Keras 3 silently weights each "
+                "row by its argmax, ignoring the rest of the distribution",
+                "drop class_weight; pass per-row sample_weight computed from the soft labels",
+                severity="warning",
             )
         ]
     if layout.kind in _REGRESSION:
@@ -1651,8 +1677,8 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
     Raises:
         OutheadError: the file (or the model) cannot be read; see :mod:`outhead.errors`.
     """
-    from outhead.reading import scan_target
-
+    # ``from outhead import reading`` keeps isort's grouping stable whatever is installed.
+    from outhead import reading
     from outhead.errors import TargetError
     from outhead.layout import infer_layout
 
@@ -1664,7 +1690,7 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         model_head = read_model_head(spec.model)
         head = _merge_heads(model_head, spec.head)
     opts = spec.read
-    stats = scan_target(
+    stats = reading.scan_target(
         spec.path,
         columns=list(opts.columns) if opts.columns else None,
         key=opts.key,

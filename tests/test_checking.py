@@ -572,7 +572,7 @@ def test_findings_follow_the_rule_severity() -> None:
         for finding in check_head(lay, h):
             rule = RULES[finding.code]
             assert finding.name == rule.name
-            if finding.code not in ("OH308", "OH309"):  # error or warning by case
+            if finding.code not in ("OH308", "OH309", "OH601"):  # error or warning by case
                 assert finding.severity == rule.severity, finding
 
 
@@ -582,6 +582,20 @@ def _report(*severities: str, strict: bool = False) -> Report:
         for i, s in enumerate(severities)  # type: ignore[arg-type]
     )
     return Report((FileResult("y.csv", findings),), strict=strict)
+
+
+def test_class_weight_on_soft_labels_is_a_warning() -> None:
+    (finding,) = check_head(PROB3, head(3, "softmax", CCE, class_weight=True))
+    assert (finding.code, finding.severity) == ("OH601", "warning")
+
+
+@pytest.mark.parametrize(
+    ("target", "units", "words"),
+    [(MREG, 1, "learns their average"), (REG, 3, "Dimensions must be equal, but are 32 and 3")],
+)
+def test_regression_units_message(target: Layout, units: int, words: str) -> None:
+    (finding,) = check_head(target, head(units, None, MSE))
+    assert finding.code == "OH202" and words in finding.message
 
 
 @pytest.mark.parametrize(
