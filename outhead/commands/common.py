@@ -134,35 +134,6 @@ def fail(
     raise typer.Exit(code)
 
 
-class _NoPandas:
-    """A meta-path finder that makes ``import pandas`` fail (see :func:`without_pandas`)."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas is not needed to read targets")
-
-
-@contextmanager
-def without_pandas() -> Iterator[None]:
-    """Keep pyarrow from importing pandas while a command reads data.
-
-    pyarrow's optional pandas integration imports pandas (0.3-0.5 s) the first time an array is
-    converted, although nothing here uses pandas. A short-lived CLI process can tell pyarrow
-    that pandas is absent: the import fails, pyarrow notes it and carries on without it. The
-    library API does not do this (a caller may use pandas with pyarrow in the same process),
-    and nothing changes when pandas is already imported.
-    """
-    if "pandas" in sys.modules:
-        yield
-        return
-    finder = _NoPandas()
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
-
-
 @contextmanager
 def handle_errors(*, as_json: bool) -> Iterator[None]:
     """Turn :class:`~outhead.errors.OutheadError` into a one-line message and exit code 2.

@@ -17,7 +17,6 @@ from outhead.commands.common import (
     handle_errors,
     print_json,
     stdout_console,
-    without_pandas,
 )
 
 
@@ -70,7 +69,7 @@ def inspect(
         from outhead.api import inspect_target
         from outhead.display import progress_bar
 
-        with progress_bar(not json_out, f"reading {target}") as progress, without_pandas():
+        with progress_bar(not json_out, f"reading {target}") as progress:
             rec = inspect_target(
                 target,
                 columns=column,
