@@ -33,6 +33,7 @@ def scaffold(
         typer.Option(
             "--features",
             "-f",
+            metavar="FILE",
             help="The features file, rows aligned with the target (any format inspect reads).",
             show_default=False,
         ),
@@ -42,6 +43,7 @@ def scaffold(
         typer.Option(
             "--target",
             "-t",
+            metavar="COLUMN",
             help="Target column of the table (repeat for several). Without --features, the "
             "other columns are the features.",
             show_default=False,
@@ -51,6 +53,7 @@ def scaffold(
         list[str] | None,
         typer.Option(
             "--drop",
+            metavar="COLUMN",
             help="A table column that is not a feature, such as an ID (repeatable).",
             show_default=False,
         ),
@@ -60,6 +63,7 @@ def scaffold(
         typer.Option(
             "--out",
             "-o",
+            metavar="FILE",
             help="Write the script to this file instead of stdout.",
             show_default=False,
             dir_okay=False,
@@ -72,23 +76,36 @@ def scaffold(
         str,
         typer.Option(
             "--hidden",
+            metavar="UNITS",
             help="Units of the hidden ReLU layers, comma-separated; '' for none.",
         ),
     ] = DEFAULTS_HIDDEN,
     epochs: Annotated[
-        int, typer.Option("--epochs", help="Most epochs (early stopping usually ends sooner).")
+        int,
+        typer.Option(
+            "--epochs", metavar="N", help="Most epochs (early stopping usually ends sooner)."
+        ),
     ] = 100,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per batch.")] = 32,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", metavar="N", help="Rows per batch.")
+    ] = 32,
     validation_split: Annotated[
         float,
         typer.Option(
-            "--validation-split", help="Fraction of rows for validation (early stopping)."
+            "--validation-split",
+            metavar="FRACTION",
+            help="Fraction of rows for validation (early stopping).",
         ),
     ] = 0.2,
     test_split: Annotated[
-        float, typer.Option("--test-split", help="Fraction of rows for the final test scores.")
+        float,
+        typer.Option(
+            "--test-split", metavar="FRACTION", help="Fraction of rows for the final test scores."
+        ),
     ] = 0.2,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the split and the weights.")] = 42,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="Seed for the split and the weights.")
+    ] = 42,
     task: TaskOpt = None,
     two_node: Annotated[
         bool,
@@ -112,7 +129,8 @@ def scaffold(
     ] = False,
     key: KeyOpt = None,
     features_key: Annotated[
-        str | None, typer.Option("--features-key", help="NPZ features: the array to read.")
+        str | None,
+        typer.Option("--features-key", metavar="KEY", help="NPZ features: the array to read."),
     ] = None,
     header: HeaderOpt = None,
     sep: SepOpt = None,
