@@ -203,14 +203,20 @@ def test_describe_feature_file_uses_the_reading_rules() -> None:
     assert (npy.format, npy.all_columns) == ("npy", ("0", "1", "2", "3"))
 
 
-def test_scaffold_never_imports_tensorflow() -> None:
+def test_scaffold_never_imports_tensorflow_or_pandas() -> None:
+    parquet = [str(SAMPLE_DATA / "house_prices.parquet"), "--features"]
+    parquet.append(str(SAMPLE_DATA / "house_features.parquet"))
     code = (
         "import sys\n"
         "from outhead.cli import app\n"
         "from typer.testing import CliRunner\n"
         f"r = CliRunner().invoke(app, ['scaffold', {GASES!r}, '--features', {GAS_FEATURES!r}])\n"
         "assert r.exit_code == 0, r.output\n"
-        "print(sorted(m for m in ('tensorflow', 'keras', 'torch') if m in sys.modules))\n"
+        f"r = CliRunner().invoke(app, ['scaffold', {TABLE!r}, '--target', 'failed'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        f"r = CliRunner().invoke(app, ['scaffold', *{parquet!r}])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'torch', 'pandas') if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
