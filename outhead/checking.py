@@ -685,7 +685,9 @@ def _layer(units: int, activation: str) -> str:
 
 
 def _rows_text(rows: Sequence[int]) -> str:
-    return ", ".join(str(r) for r in rows)
+    """``row 3`` or ``rows 4, 17, 90`` (data rows, counted from 0 as the readers do)."""
+    listed = ", ".join(str(r) for r in rows)
+    return f"row {listed}" if len(rows) == 1 else f"rows {listed}"
 
 
 _COMPATIBLE: dict[Task, tuple[Task, ...]] = {
@@ -753,8 +755,8 @@ def _check_missing(layout: Layout, expect: Expectation) -> list[Finding]:
         return [
             _finding(
                 "OH101",
-                f"{what} (first rows {_rows_text(rows)}), allowed by --allow-missing: drop or mask "
-                "those rows before fit()",
+                f"{what} (first {_rows_text(rows)}, counting from 0), allowed by "
+                "--allow-missing: drop or mask those rows before fit()",
                 "keep = ~np.isnan(y).any(axis=-1); x, y = x[keep], y[keep]",
                 severity="note",
             )
@@ -762,9 +764,9 @@ def _check_missing(layout: Layout, expect: Expectation) -> list[Finding]:
     return [
         _finding(
             "OH101",
-            f"{what} in the target (first rows {_rows_text(rows)}): Keras raises no error, "
-            "the loss "
-            "is nan from the first epoch on every backend while accuracy keeps printing",
+            f"{what} in the target (first {_rows_text(rows)}, counting from 0): Keras raises no "
+            "error, the loss is nan from the first epoch on every backend while accuracy keeps "
+            "printing",
             "keep = ~np.isnan(y).any(axis=-1); x, y = x[keep], y[keep]  (or pass --allow-missing)",
         )
     ]
@@ -826,7 +828,7 @@ def _check_one_hot_rows(layout: Layout, expect: Expectation) -> list[Finding]:
         _finding(
             "OH106",
             f"{matrix.n_rows_off_one} of {layout.n_rows} one-hot rows do not sum to 1 ({detail}; "
-            f"first rows {_rows_text(sorted(rows)[:5])}): categorical cross-entropy reads them as "
+            f"first {_rows_text(sorted(rows)[:5])}): categorical cross-entropy reads them as "
             "soft labels without a message",
             "fix the encoding (keras.utils.to_categorical(labels, num_classes=K)), or use "
             'keras.layers.Dense(K, activation="sigmoid") with BinaryCrossentropy() if rows may '
