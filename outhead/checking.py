@@ -1690,7 +1690,7 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         from outhead.model_head import read_model_head
 
         model_head = read_model_head(spec.model)
-        head = _merge_heads(model_head, spec.head)
+        head = _merge_heads(replace(model_head, source=shown_path(spec.model)), spec.head)
     opts = spec.read
     stats = reading.scan_target(
         spec.path,
@@ -1707,6 +1707,19 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
             raise
         return FileResult(name, (replace(finding, file=name),), layout=None, head=head)
     return check_layout(layout, spec.expect, head, file=name)
+
+
+def shown_path(path: str, cwd: str | None = None) -> str:
+    """``path`` relative to ``cwd`` (default: the current directory) when it lies below it."""
+    import os
+
+    if path == "-":
+        return path
+    base = os.path.abspath(cwd or os.getcwd())
+    full = os.path.abspath(path)
+    if full == base or full.startswith(base.rstrip(os.sep) + os.sep):
+        return os.path.relpath(full, base).replace(os.sep, "/")
+    return path
 
 
 def _merge_heads(model: DeclaredHead, declared: DeclaredHead | None) -> DeclaredHead:

@@ -68,17 +68,16 @@ def _toml() -> Any:
     return tomli
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, shown: str | None = None) -> dict[str, Any]:
     toml = _toml()
+    where = shown or str(path)
     try:
         with path.open("rb") as fh:
             data: dict[str, Any] = toml.load(fh)
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read the configuration: {exc.strerror}", path=str(path)
-        ) from None
+        raise ConfigError(f"cannot read the configuration: {exc.strerror}", path=where) from None
     except toml.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
+        raise ConfigError(f"invalid TOML: {exc}", path=where) from None
     return data
 
 
@@ -138,9 +137,10 @@ def load_config(path: str | Path, *, cwd: str | Path | None = None) -> ProjectCo
     file = Path(path)
     if not file.is_file():
         raise ConfigError("configuration file not found", path=str(path))
-    data = _read_toml(file)
+    shown_from = Path(cwd or Path.cwd()).resolve()
+    where = _display(file.resolve(), shown_from)
+    data = _read_toml(file, where)
     section, prefix = _section(file, data)
-    where = str(path)
     if section is None:
         raise ConfigError("no [tool.outhead] table", path=where)
     dot = f"{prefix}." if prefix else ""
@@ -157,7 +157,6 @@ def load_config(path: str | Path, *, cwd: str | Path | None = None) -> ProjectCo
             path=where,
         )
     base = file.resolve().parent
-    shown_from = Path(cwd or Path.cwd()).resolve()
     specs = tuple(
         _target(item, f"{dot}targets[{i}]", base, shown_from, where)
         for i, item in enumerate(targets)
@@ -166,10 +165,17 @@ def load_config(path: str | Path, *, cwd: str | Path | None = None) -> ProjectCo
 
 
 def _display(path: Path, cwd: Path) -> str:
+    """The path as findings show it: relative to the cwd when that stays short (``data/y.csv``,
+    ``../data/y.csv``), else absolute."""
     try:
         return path.relative_to(cwd).as_posix()
     except ValueError:
-        return os.path.relpath(path, cwd) if path.anchor == cwd.anchor else str(path)
+        pass
+    if path.anchor == cwd.anchor:
+        rel = Path(os.path.relpath(path, cwd))
+        if rel.parts[:3] != ("..", "..", ".."):
+            return rel.as_posix()
+    return str(path)
 
 
 def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpec:

@@ -606,13 +606,14 @@ def test_project_config_strict_and_explicit(
     ],
 )
 def test_invalid_config_names_file_and_key(
-    runner: CliRunner, tmp_path: Path, toml: str, message: str
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, message: str
 ) -> None:
     config = tmp_path / "pyproject.toml"
     config.write_text(toml)
+    monkeypatch.chdir(tmp_path)
     code, _, err = run(runner, "--config", str(config))
     assert code == 2
-    assert err.startswith(f"error: {config}: ")
+    assert err.startswith("error: pyproject.toml: ")  # shown relative to the cwd
     assert message in err
 
 

@@ -631,3 +631,18 @@ def test_report_to_dict_counts_and_tags_files() -> None:
     assert all(f["file"] == "y.csv" for f in doc["findings"])
     assert doc["files"][0]["task"] == "multiclass"
     assert doc["files"][0]["classes"] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("path", "cwd", "shown"),
+    [
+        ("/p/data/y.csv", "/p", "data/y.csv"),
+        ("/elsewhere/y.csv", "/p", "/elsewhere/y.csv"),
+        ("-", "/p", "-"),
+        ("data/y.csv", None, "data/y.csv"),
+    ],
+)
+def test_shown_path(path: str, cwd: str | None, shown: str) -> None:
+    from outhead.checking import shown_path
+
+    assert shown_path(path, cwd) == shown
