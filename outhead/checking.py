@@ -243,7 +243,7 @@ RULES: dict[str, Rule] = {
             "OH601",
             "class-weight-on-multilabel",
             "error",
-            "class_weight on multi-hot or probability rows (Keras 3 weights by argmax)",
+            "class_weight on multi-hot rows (error) or soft labels (warning): weighted by argmax",
         ),
         Rule(
             "OH602",
