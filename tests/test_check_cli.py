@@ -679,3 +679,40 @@ def test_missing_tensorflow_says_how_to_install(
     monkeypatch.setitem(sys.modules, "keras", None)  # import keras -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'outhead\[tf\]'"):
         read_model_head(model)
+
+
+# --------------------------------------------------------------------------------------------
+# inspect and check agree: what inspect recommends, check lets through
+# --------------------------------------------------------------------------------------------
+
+SAMPLE_TARGETS = sorted(
+    p.name
+    for p in (ROOT / "sample_data").glob("*")
+    if p.suffix in (".csv", ".npy", ".parquet")
+    and "features" not in p.name
+    and "table" not in p.name
+)
+
+
+@needs_reading
+@pytest.mark.parametrize("name", SAMPLE_TARGETS)
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_recommended_heads_pass_the_check(name: str, from_logits: bool) -> None:
+    from outhead.api import infer_target
+    from outhead.checking import DeclaredHead, check_head, check_target
+    from outhead.recommend import recommend
+
+    layout = infer_target(str(ROOT / "sample_data" / name))
+    rec = recommend(layout, from_logits=from_logits)
+    head = DeclaredHead(
+        units=rec.head.units,
+        activation=rec.head.activation,
+        loss=rec.head.loss,
+        from_logits=rec.head.from_logits,
+        metrics=tuple(m.code() for m in rec.metrics),
+    )
+    findings = check_target(layout) + check_head(layout, head)
+    failing = [f.code for f in findings if f.severity != "note"]
+    numeric_1_to_k = layout.needs_mapping and all(isinstance(c, int) for c in layout.classes or ())
+    # inspect's script maps labels 1..K to 0..K-1; check assumes y is fed as it is in the file.
+    assert failing == (["OH203"] if numeric_1_to_k else []), findings
