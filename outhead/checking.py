@@ -837,9 +837,11 @@ def _check_one_hot_rows(layout: Layout, expect: Expectation) -> list[Finding]:
     ]
 
 
-def _present_classes(layout: Layout) -> list[tuple[Any, int]]:
-    counts = layout.class_counts or (None,) * len(layout.classes or ())
-    return list(zip(layout.classes or (), counts, strict=True))
+def _present_classes(layout: Layout) -> list[tuple[Any, int | None]]:
+    """(class, rows) pairs; rows is None when the layout has no counts (hand-built)."""
+    classes = layout.classes or ()
+    counts: tuple[int | None, ...] = layout.class_counts or (None,) * len(classes)
+    return list(zip(classes, counts, strict=True))
 
 
 def _check_classes(layout: Layout, expect: Expectation) -> list[Finding]:
@@ -1180,14 +1182,13 @@ def _rule_label_range(c: _Ctx) -> list[Finding]:
         if units >= k:
             return []
         bad_text = f"class ids {units}..{k - 1} once the {k} labels are encoded"
-        first = units
+        first = str(units)
     else:
         outside = [v for v in classes if float(v) < 0 or float(v) >= units]
         if not outside:
             return []
         bad_text = ", ".join(_show(v) for v in outside[:5]) + (" ..." if len(outside) > 5 else "")
-        first = outside[-1] if float(outside[-1]) >= units else outside[0]
-        first = _show(first)
+        first = _show(outside[-1] if float(outside[-1]) >= units else outside[0])
     several = "," in bad_text or ".." in bad_text
     label_word, verb = ("labels", "are") if several else ("label", "is")
     if lo is not None and hi is not None and lo == 1 and hi == k and units == k:
@@ -1447,7 +1448,8 @@ def _rules_logits(c: _Ctx) -> list[Finding]:
         return []
     if c.layout.kind in _REGRESSION and c.family != "bce":
         return []  # OH308 already says the loss is wrong; from_logits is beside the point
-    loss_id = _LOSS_ID[c.family]  # type: ignore[index]
+    loss_id = _LOSS_ID[c.family]
+    loss_class = _LOSS_CLASS[c.family]
     if c.from_logits and c.act in _PROBABILITY_ACTIVATIONS:
         act_word = "Softmax" if c.act == "softmax" else "Sigmoid"
         return [
@@ -1459,7 +1461,7 @@ def _rules_logits(c: _Ctx) -> list[Finding]:
                 'intended?" and then silently uses the logits, while JAX and torch apply the '
                 f"{c.act} again with no warning and barely train",
                 f"{_layer(c.units or c.width, 'linear')}; "
-                f"loss=keras.losses.{_LOSS_CLASS[c.family]}(from_logits=True)  "  # type: ignore[index]
+                f"loss=keras.losses.{loss_class}(from_logits=True)  "
                 f"(or keep the {c.act} and drop from_logits)",
             )
         ]
@@ -1470,7 +1472,7 @@ def _rules_logits(c: _Ctx) -> list[Finding]:
                 f"a linear head outputs logits but {c.loss_name} expects probabilities "
                 "(from_logits=False): no warning on any backend, the logits are clipped into "
                 "[1e-7, 1-1e-7] and the loss is several times higher than it should be",
-                f"loss=keras.losses.{_LOSS_CLASS[c.family]}(from_logits=True)",  # type: ignore[index]
+                f"loss=keras.losses.{loss_class}(from_logits=True)",
             )
         ]
     return []
