@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from outhead.layout import Layout, LayoutKind, Task
 from outhead.recommend import Head
+from outhead.stats import TargetStats
 
 Severity = Literal["error", "warning", "note"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
@@ -721,7 +722,7 @@ def check_target(layout: Layout, expect: Expectation | None = None) -> list[Find
     """
     expect = expect or Expectation()
     findings: list[Finding] = []
-    findings += _check_missing(layout, expect)
+    findings += _check_missing(layout.stats, expect)
     findings += _check_task(layout, expect)
     findings += _check_one_hot_rows(layout, expect)
     if layout.is_classification and layout.classes is not None:
@@ -739,8 +740,7 @@ def check_target(layout: Layout, expect: Expectation | None = None) -> list[Find
     return findings
 
 
-def _check_missing(layout: Layout, expect: Expectation) -> list[Finding]:
-    stats = layout.stats
+def _check_missing(stats: TargetStats | None, expect: Expectation) -> list[Finding]:
     if stats is None:
         return []
     n_missing = sum(c.n_missing for c in stats.columns)
@@ -1707,7 +1707,10 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         finding = _degenerate_target(stats, str(exc.message))
         if finding is None:
             raise
-        return FileResult(name, (replace(finding, file=name),), layout=None, head=head)
+        found = [finding]
+        if finding.code == "OH102":
+            found += _check_missing(stats, spec.expect)
+        return FileResult(name, tuple(replace(f, file=name) for f in found), layout=None, head=head)
     return check_layout(layout, spec.expect, head, file=name)
 
 
