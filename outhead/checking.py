@@ -997,7 +997,8 @@ def check_head(layout: Layout, head: DeclaredHead) -> list[Finding]:
     findings += _rules_metrics(ctx, [parse_metric(m) for m in head.metrics])
     if head.class_weight:
         findings += _rules_class_weight(ctx)
-    return findings
+    # A metric listed twice must not be reported twice.
+    return list(dict.fromkeys(findings))
 
 
 @dataclass(frozen=True)
