@@ -17,6 +17,16 @@ from outhead.layout import Layout, LayoutKind, Task, infer_layout
 from outhead.recommend import Alternative, Head, MetricSpec, Recommendation, recommend
 from outhead.stats import ColumnStats, Source, TargetStats
 
+
+def __getattr__(name: str) -> object:
+    # The reader pulls in numpy and pyarrow: import it only when it is asked for.
+    if name in ("scan_target", "read_schema"):
+        from outhead import reading
+
+        return getattr(reading, name)
+    raise AttributeError(f"module 'outhead' has no attribute {name!r}")
+
+
 __all__ = [
     "Alternative",
     "ColumnStats",
@@ -34,5 +44,7 @@ __all__ = [
     "infer_layout",
     "infer_target",
     "inspect_target",
+    "read_schema",
     "recommend",
+    "scan_target",
 ]

@@ -256,7 +256,8 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
       other cells are numbers or bools;
     * *data*: it is a number or a bool, or its text recurs in the column (as a whole cell or as
       a label of a label set);
-    * *header, weakly*: text that never recurs below, over a column whose cells do recur.
+    * *header, weakly*: text that never recurs below, over a column whose cells do recur;
+    * nothing: text over a column of unique text (ids, titles).
 
     The first row is a header when no text cell votes data and the strong votes outnumber the
     number cells (a header may name a column ``3``), or when every column votes header (weakly
@@ -302,8 +303,8 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
             data += 1
         elif len(set(present)) < len(present) or len(present) < 5:
             weak += 1
-        else:
-            data += 1  # a column of unique text (ids): the first cell is likely one more
+        # else: a column of unique text (ids, titles) says nothing either way; the other
+        # columns decide.
     if data == 0 and strong > numbers:
         return True, "the first line is text over columns of numbers"
     if data == numbers == 0 and weak > 0 and len({v.strip() for v in first}) == len(first):
@@ -943,39 +944,59 @@ class _NpzReader(_Reader):
 # ---------------------------------------------------------------------------------------------
 
 
+def _parquet_files(directory: str) -> list[str]:
+    """The Parquet files under a dataset directory, in a stable order.
+
+    Hidden and underscore files (``_SUCCESS``, ``.crc``) are skipped, as Spark and pyarrow do.
+    ``pyarrow.dataset`` is not used: importing it imports pandas.
+    """
+    found: list[str] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if name.startswith((".", "_")):
+                continue
+            if name.lower().endswith((".parquet", ".pq", ".parq")):
+                found.append(os.path.join(root, name))
+    return found
+
+
 class _ParquetReader(_Reader):
+    """One Parquet file, or a directory of them read one after the other as one target."""
+
     def __init__(self, display: str, *, dataset: bool) -> None:
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
         self.display = display
-        self.dataset = dataset
-        try:
-            if dataset:
-                import pyarrow.dataset as pds
-
-                self.ds = pds.dataset(display, format="parquet")
-                if not self.ds.files:
-                    raise EmptyTargetError("the directory holds no parquet files", path=display)
-                self.arrow_schema = self.ds.schema
-                self.n_bytes = sum(os.path.getsize(f) for f in self.ds.files)
-                self.num_rows = self.ds.count_rows()
-            else:
-                import pyarrow.parquet as pq
-
-                self.pf = pq.ParquetFile(display)
-                self.arrow_schema = self.pf.schema_arrow
-                self.n_bytes = os.path.getsize(display)
-                self.num_rows = self.pf.metadata.num_rows
-        except (pa.ArrowInvalid, OSError) as exc:
-            what = "a directory of parquet files" if dataset else "a parquet file"
-            raise FormatError(f"not {what}: {str(exc).lower()}", path=display) from None
-        self.all_columns = list(self.arrow_schema.names)
+        self.files = _parquet_files(display) if dataset else [display]
+        if not self.files:
+            raise EmptyTargetError("the directory holds no parquet files", path=display)
+        self.parts: list[Any] = []
+        names: list[str] = []
+        types: dict[str, Any] = {}
+        for f in self.files:
+            try:
+                pf = pq.ParquetFile(f)
+            except (pa.ArrowInvalid, OSError) as exc:
+                what = f"a parquet file ({os.path.relpath(f, display)})" if dataset else (
+                    "a parquet file"
+                )
+                raise FormatError(f"not {what}: {str(exc).lower()}", path=display) from None
+            self.parts.append(pf)
+            for field in pf.schema_arrow:
+                if field.name not in types:
+                    names.append(field.name)
+                    types[field.name] = field.type
+        self.all_columns = names
+        self.arrow_types = [types[n] for n in names]
+        self.n_bytes = sum(os.path.getsize(f) for f in self.files)
+        self.num_rows = sum(pf.metadata.num_rows for pf in self.parts)
         if self.num_rows == 0:
             raise EmptyTargetError("the file has no rows", path=display)
 
     def close(self) -> None:
-        pf = getattr(self, "pf", None)
-        if pf is not None:
+        for pf in self.parts:
             pf.close()
 
     def _source(self, targets: Sequence[str]) -> Source:
@@ -983,7 +1004,7 @@ class _ParquetReader(_Reader):
                       all_columns=tuple(self.all_columns), n_bytes=self.n_bytes)
 
     def schema(self) -> Schema:
-        types = tuple(_column_type(f.type) for f in self.arrow_schema)
+        types = tuple(_column_type(t) for t in self.arrow_types)
         return Schema(self._source(self.all_columns), types, n_rows=self.num_rows)
 
     def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
@@ -992,20 +1013,22 @@ class _ParquetReader(_Reader):
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         size = min(batch_rows, PARQUET_BATCH_ROWS) if batch_rows else PARQUET_BATCH_ROWS
-        if self.dataset:
-            batches = self.ds.to_batches(columns=targets, batch_size=size)
-        else:
-            batches = self.pf.iter_batches(batch_size=size, columns=targets)
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         done = 0
         try:
-            for batch in batches:
-                cols = [batch.column(i) for i in range(batch.num_columns)]
-                for start, stop in _split(batch_rows, batch.num_rows):
-                    acc.add_columns([c.slice(start, stop - start) for c in cols])
-                done += batch.num_rows
-                if progress is not None:
-                    progress(int(self.n_bytes * done / max(1, self.num_rows)), self.n_bytes)
+            for pf in self.parts:
+                have = [t for t in targets if t in pf.schema_arrow.names]
+                for batch in pf.iter_batches(batch_size=size, columns=have):
+                    n = batch.num_rows
+                    cols = [
+                        batch.column(have.index(t)) if t in have else pa.nulls(n)
+                        for t in targets
+                    ]
+                    for start, stop in _split(batch_rows, n):
+                        acc.add_columns([c.slice(start, stop - start) for c in cols])
+                    done += n
+                    if progress is not None:
+                        progress(int(self.n_bytes * done / self.num_rows), self.n_bytes)
         except (pa.ArrowInvalid, OSError) as exc:
             raise FormatError(f"cannot read the parquet data: {str(exc).lower()}",
                               path=self.display) from None

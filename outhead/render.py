@@ -202,6 +202,9 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
     elif decision in ("threshold", "per-label-threshold") and threshold is None:
         threshold = 0.5
 
+    # Pasted into the script as code: they must be plain names, never text from the data.
+    identifier(activation)
+    identifier(loss_class)
     single_label = encoding in ("binary", "index") or (layout.kind is LayoutKind.ONE_HOT)
     return HeadPlan(
         units=units,

@@ -201,6 +201,71 @@ def _pc() -> Any:
     return pyarrow.compute
 
 
+_ARROW_NUMPY_TYPES = {
+    "int8": "i1", "int16": "i2", "int32": "i4", "int64": "i8",
+    "uint8": "u1", "uint16": "u2", "uint32": "u4", "uint64": "u8",
+    "halffloat": "f2", "float": "f4", "double": "f8",
+}  # fmt: skip
+
+
+def arrow_to_numpy(arr: Any) -> tuple[Any, Any]:
+    """The values and the missing mask (None when nothing is missing) of a primitive Array.
+
+    Read straight from the Arrow buffers: ``Array.to_numpy`` (and any Python scalar handed to
+    pyarrow) imports pandas, which costs 0.4 s at start-up. Values under a null are arbitrary.
+    """
+    np = _np()
+    n = len(arr)
+    off = arr.offset
+    bufs = arr.buffers()
+    if str(arr.type) == "bool":
+        bits = np.unpackbits(np.frombuffer(bufs[1], dtype=np.uint8), bitorder="little")
+        values = bits[off : off + n].astype(bool)
+    else:
+        dtype = np.dtype(_ARROW_NUMPY_TYPES[str(arr.type)])
+        values = np.frombuffer(bufs[1], dtype=dtype, count=n, offset=off * dtype.itemsize)
+    missing = None
+    if arr.null_count and bufs[0] is not None:
+        bits = np.unpackbits(np.frombuffer(bufs[0], dtype=np.uint8), bitorder="little")
+        missing = bits[off : off + n] == 0
+    return values, missing
+
+
+def string_array(values: Any) -> Any:
+    """A pyarrow string array from a numpy ``U``/``S``/object array or a list (None = null).
+
+    Built from buffers, without ``pyarrow.array`` (which imports pandas).
+    """
+    np = _np()
+    pa = _pa()
+    arr = np.asarray(values) if not isinstance(values, list) else None
+    if arr is not None and arr.dtype.kind in "US":
+        encoded = np.char.encode(arr, "utf-8") if arr.dtype.kind == "U" else arr
+        items: list[Any] = encoded.tolist()
+    else:
+        items = [
+            None if v is None else (v if isinstance(v, bytes) else str(v).encode("utf-8"))
+            for v in (values if isinstance(values, list) else values.tolist())
+        ]
+    n = len(items)
+    lengths = np.fromiter((len(b) if b is not None else 0 for b in items), np.int64, count=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    data = b"".join(b for b in items if b is not None)
+    validity = None
+    null_count = 0
+    if any(b is None for b in items):
+        valid = np.fromiter((b is not None for b in items), bool, count=n)
+        null_count = int(n - valid.sum())
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.large_string(),
+        n,
+        [validity, pa.py_buffer(offsets), pa.py_buffer(data)],
+        null_count=null_count,
+    ).cast(pa.string())
+
+
 def normalize_number(value: float | int) -> int | float:
     """The ``counts`` key of a number: ``int`` when whole (``1.0`` -> ``1``), else ``float``."""
     if isinstance(value, (int,)) and not isinstance(value, bool):
@@ -378,9 +443,11 @@ def _prepare_numpy(arr: Any) -> _Prepared:
     if k == "b":
         return _Prepared("bool", arr, None, arr, n)
     if k in "USO":
-        pa = _pa()
-        values = pa.array(arr.tolist(), from_pandas=True) if k == "O" else pa.array(arr)
-        return _prepare_arrow(values)
+        if k == "O":
+            # None and NaN in an object array both mean missing
+            items = [None if (v is None or v != v) else v for v in arr.tolist()]
+            return _prepare_arrow(string_array(items))
+        return _prepare_arrow(string_array(arr))
     raise TypeError(f"unsupported dtype {arr.dtype}")
 
 
@@ -396,35 +463,35 @@ def _prepare_arrow(arr: Any) -> _Prepared:
         return _prepare_arrow(arr.dictionary_decode())
     if pa.types.is_null(t):
         return _Prepared("null", None, np.ones(n, dtype=bool), None, n)
-    if pa.types.is_integer(t):
-        if arr.null_count == 0:
-            return _prepare_numpy(arr.to_numpy(zero_copy_only=False))
-        missing = arr.is_null().to_numpy(zero_copy_only=False)
-        values = arr.fill_null(0).to_numpy(zero_copy_only=False)
-        return _Prepared("int", values, missing, values[~missing], n)
     if pa.types.is_floating(t) or pa.types.is_decimal(t):
         if not pa.types.is_floating(t):
             arr = arr.cast(pa.float64())
-        return _prepare_numpy(arr.to_numpy(zero_copy_only=False))  # nulls become NaN
-    if pa.types.is_boolean(t):
-        if arr.null_count == 0:
-            values = arr.to_numpy(zero_copy_only=False)
-            return _Prepared("bool", values, None, values, n)
-        missing = arr.is_null().to_numpy(zero_copy_only=False)
-        values = arr.fill_null(False).to_numpy(zero_copy_only=False)
-        return _Prepared("bool", values, missing, values[~missing], n)
+        values, missing = arrow_to_numpy(arr)
+        if missing is not None:
+            values = values.copy()
+            values[missing] = np.nan
+        return _prepare_numpy(values)
+    if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        kind = "bool" if pa.types.is_boolean(t) else "int"
+        values, missing = arrow_to_numpy(arr)
+        present = values[~missing] if missing is not None else values
+        return _Prepared(kind, values, missing, present, n)
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
         # bytes are decoded as UTF-8 (invalid bytes raise pyarrow.ArrowInvalid for the reader to
         # report); dates, times and anything else are read as their text.
         arr = arr.cast(pa.string())
     arr = pc.utf8_trim_whitespace(arr)
-    is_token = pc.is_in(arr, value_set=pa.array(MISSING_TOKENS, type=arr.type))
+    is_token = pc.is_in(arr, value_set=_missing_tokens(arr.type))
     if pc.any(is_token).as_py():
-        arr = pc.if_else(is_token, pa.scalar(None, type=arr.type), arr)
+        arr = pc.if_else(is_token, pa.nulls(n, type=arr.type), arr)
     if arr.null_count:
-        missing = arr.is_null().to_numpy(zero_copy_only=False)
+        missing = arrow_to_numpy(arr.is_null())[0]
         return _Prepared("string", arr, missing, arr.drop_null(), n)
     return _Prepared("string", arr, None, arr, n)
+
+
+def _missing_tokens(arrow_type: Any) -> Any:
+    return string_array(list(MISSING_TOKENS)).cast(arrow_type)
 
 
 def prepare_column(arr: Any) -> _Prepared:
@@ -432,6 +499,13 @@ def prepare_column(arr: Any) -> _Prepared:
     if type(arr).__module__.startswith("pyarrow"):
         return _prepare_arrow(arr)
     return _prepare_numpy(arr)
+
+
+def _as_texts(p: _Prepared) -> list[str]:
+    """The present values of a number or bool batch as text (a column turned to text)."""
+    if p.kind == "bool":
+        return [str(bool(v)) for v in p.present.tolist()]
+    return [format_value(normalize_number(v)) for v in p.present.tolist()]
 
 
 def _head_texts(p: _Prepared, need: int) -> list[str]:
@@ -622,17 +696,19 @@ class _LabelSets:
         np = _np()
         pc = _pc()
         lists = pc.split_pattern(present, pattern=self.separator)
-        parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+        parents = arrow_to_numpy(pc.list_parent_indices(lists))[0]
         tokens = pc.utf8_trim_whitespace(pc.list_flatten(lists))
-        keep = pc.not_equal(tokens, "").to_numpy(zero_copy_only=False)
+        nonempty = pc.cast(pc.utf8_length(tokens), _pa().bool_())
+        keep = arrow_to_numpy(nonempty)[0]
         n_rows = len(present)
         if bool(keep.any()):
-            tokens = tokens.filter(pc.not_equal(tokens, ""))
+            tokens = tokens.filter(nonempty)
             parents = parents[keep]
             encoded = pc.dictionary_encode(tokens)
             labels = encoded.dictionary.to_pylist()
             d = len(labels)
-            pairs = np.unique(parents.astype(np.int64) * d + encoded.indices.to_numpy())
+            indices = arrow_to_numpy(encoded.indices)[0].astype(np.int64)
+            pairs = np.unique(parents.astype(np.int64) * d + indices)
             per_label = np.bincount(pairs % d, minlength=d)
             sizes = np.bincount(pairs // d, minlength=n_rows)
             if self.token_counts is not None:
@@ -871,7 +947,7 @@ class StatsAccumulator:
             if col.kind != "string":
                 col.to_strings()
             if kind != "string":
-                p = _prepare_arrow(_pa().array(p.present).cast(_pa().string()))
+                p = _prepare_arrow(string_array(_as_texts(p)))
                 kind = "string"
         if kind == "number":
             _fold_number(col, p.present, p.kind == "int")

@@ -562,6 +562,32 @@ def test_reading_does_not_import_pandas() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_scanning_any_format_does_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas from ``to_numpy`` and Python scalars: the readers avoid both."""
+    write(tmp_path, "a.csv", "s,i,f,b,ls\nx, 1,0.5,True,a|b\n,NA,,,b\n y ,3,inf,false,a\n")
+    np.save(tmp_path / "u.npy", np.array(["a", "b"]))
+    np.save(tmp_path / "s.npy", np.array([b"a", b"b"]))
+    np.save(tmp_path / "m.npy", np.array([[0.5, 0.5], [np.nan, 1.0]]))
+    np.savez(tmp_path / "z.npz", y=np.array([1, 2]))
+    t = pa.table({"y": pa.array([1, None, 3]), "s": ["a", None, "b"], "b": [True, None, False]})
+    pq.write_table(t, tmp_path / "t.parquet")
+    (tmp_path / "ds").mkdir()
+    pq.write_table(t, tmp_path / "ds" / "p.parquet")
+    code = (
+        "import sys\n"
+        "from outhead.reading import scan_target, read_schema\n"
+        f"d = {str(tmp_path)!r}\n"
+        "for f in ['a.csv', 'u.npy', 's.npy', 'm.npy', 'z.npz', 't.parquet', 'ds']:\n"
+        "    scan_target(d + '/' + f); read_schema(d + '/' + f)\n"
+        "scan_target(d + '/a.csv', columns=['ls'])\n"
+        "scan_target(d + '/a.csv', columns=['s', 'i'])\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
 def test_distinct_cap_on_a_csv(tmp_path: Path) -> None:
     n = DISTINCT_CAP + 10
     p = write(tmp_path, "y.csv", "y\n" + "".join(f"{i}.5\n" for i in range(n)))

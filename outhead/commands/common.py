@@ -21,8 +21,15 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
+class ReportFormat(str, Enum):
+    """Output formats of ``inspect`` and ``scaffold``'s reports."""
+
+    human = "human"
+    json = "json"
+
+
 class OutputFormat(str, Enum):
-    """Output formats; ``github`` is only meaningful for ``check``."""
+    """Output formats of ``check``, which adds GitHub workflow annotations."""
 
     human = "human"
     json = "json"
@@ -44,13 +51,15 @@ ColumnOpt = Annotated[
     typer.Option(
         "--column",
         "-c",
+        metavar="COLUMN",
         help="Target column: a name, a 0-based index or a glob such as 'label_*'. Repeat for "
         "several (one-hot, multi-hot, several regression targets). Default: every column.",
         show_default=False,
     ),
 ]
 KeyOpt = Annotated[
-    str | None, typer.Option("--key", help="NPZ: the array to read (default: the only one).")
+    str | None,
+    typer.Option("--key", metavar="KEY", help="NPZ: the array to read (default: the only one)."),
 ]
 HeaderOpt = Annotated[
     bool | None,
@@ -64,6 +73,7 @@ SepOpt = Annotated[
     str | None,
     typer.Option(
         "--sep",
+        metavar="SEP",
         help="Separator inside a cell that holds a set of labels ('Kr|Xe'). Default: detected "
         "when unambiguous.",
     ),
@@ -72,7 +82,9 @@ TaskOpt = Annotated[
     TaskChoice | None,
     typer.Option(
         "--task",
-        help="Force the task when you know better than the data; outhead warns where the data "
+        metavar="TASK",
+        help="Force the task when you know better than the data (regression, "
+        "bounded-regression, binary, multiclass, multilabel); outhead warns where the data "
         "disagrees.",
         case_sensitive=False,
     ),
@@ -120,35 +132,6 @@ def fail(
     else:
         sys.stderr.write(f"error: {message}\n")
     raise typer.Exit(code)
-
-
-class _NoPandas:
-    """A meta-path finder that makes ``import pandas`` fail (see :func:`without_pandas`)."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas is not needed to read targets")
-
-
-@contextmanager
-def without_pandas() -> Iterator[None]:
-    """Keep pyarrow from importing pandas while a command reads data.
-
-    pyarrow's optional pandas integration imports pandas (0.3-0.5 s) the first time an array is
-    converted, although nothing here uses pandas. A short-lived CLI process can tell pyarrow
-    that pandas is absent: the import fails, pyarrow notes it and carries on without it. The
-    library API does not do this (a caller may use pandas with pyarrow in the same process),
-    and nothing changes when pandas is already imported.
-    """
-    if "pandas" in sys.modules:
-        yield
-        return
-    finder = _NoPandas()
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
 
 
 @contextmanager

@@ -167,6 +167,7 @@ def scaffold(
             sys.stdout.flush()
             sys.stderr.write(f"rendered the training script ({summary}) to stdout\n")
         else:
+            out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(result.script, encoding="utf-8", newline="\n")
             sys.stderr.write(f"wrote {out} ({summary}); run it with: python {out}\n")
 
