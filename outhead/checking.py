@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from outhead.layout import Layout, LayoutKind, Task
@@ -1773,3 +1774,35 @@ def check_targets(specs: Sequence[TargetSpec], *, strict: bool = False) -> Repor
         OutheadError: a target or model cannot be read (exit 2: bad input is not a finding).
     """
     return Report(tuple(check_target_spec(s) for s in specs), strict=strict)
+
+
+def check_project(
+    config: str | Path | None = None, *, strict: bool = False, cwd: str | None = None
+) -> Report:
+    """Check every target of a project configuration.
+
+    Args:
+        config: ``pyproject.toml`` (its ``[tool.outhead]`` table) or ``outhead.toml``; None
+            searches ``cwd`` and its parents as :func:`outhead.config.find_config` does.
+        strict: warnings fail too (also set by ``strict = true`` in the configuration).
+        cwd: where the search starts and what shown paths are relative to (default: the cwd).
+
+    Returns:
+        The :class:`Report` over the configured targets, in order.
+
+    Raises:
+        UsageError: no configuration was given and none was found.
+        ConfigError: the configuration is invalid (the message names the file and the key).
+        OutheadError: a target or model cannot be read.
+    """
+    from outhead.config import find_config, load_config
+    from outhead.errors import UsageError
+
+    path = config if config is not None else find_config(cwd)
+    if path is None:
+        raise UsageError(
+            "no TARGET given and no project configuration found (outhead.toml, or "
+            "pyproject.toml with [tool.outhead], in this directory or a parent)"
+        )
+    project = load_config(path, cwd=cwd)
+    return check_targets(project.targets, strict=strict or project.strict)

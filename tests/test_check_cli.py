@@ -731,3 +731,17 @@ def test_recommended_heads_pass_the_check(name: str, from_logits: bool) -> None:
     numeric_1_to_k = layout.needs_mapping and all(isinstance(c, int) for c in layout.classes or ())
     # inspect's script maps labels 1..K to 0..K-1; check assumes y is fed as it is in the file.
     assert failing == (["OH203"] if numeric_1_to_k else []), findings
+
+
+@needs_reading
+def test_check_project_as_a_library(tmp_path: Path) -> None:
+    from outhead.checking import check_project
+
+    root = _project(tmp_path)
+    report = check_project(cwd=str(root))
+    assert [r.file for r in report.results] == [
+        "data/gases.csv", "data/presence.csv", "data/prices.csv",
+    ]  # fmt: skip
+    assert [f.code for f in report.findings] == ["OH103", "OH501"]
+    assert report.return_code == 1
+    assert check_project(root / "pyproject.toml", cwd=str(root)).to_dict() == report.to_dict()
