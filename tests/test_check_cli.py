@@ -21,7 +21,7 @@ from outhead.cli import app
 from outhead.commands.check_cmd import escape_data, escape_property, github_line, parse_classes
 from tests.conftest import ROOT
 
-SCHEMA = json.loads((ROOT / "tests" / "schemas" / "check.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "outhead" / "schemas" / "check.schema.json").read_text())
 ERROR_SCHEMA = json.loads((ROOT / "outhead" / "schemas" / "error.schema.json").read_text())
 
 # The reading layer lands on main from another branch; until then the file-based tests wait.
