@@ -1,4 +1,4 @@
-"""The README section of ``outhead check`` (``docs/README-check.md``) shows real output: every
+"""The README section of ``outhead check`` shows real output: every
 ``$ outhead check ...`` example is run again and must print exactly what the document shows."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from outhead.cli import app
 from tests.conftest import ROOT
 
-DOC = ROOT / "docs" / "README-check.md"
+DOC = ROOT / "README.md"
 
 
 def examples() -> list[tuple[list[str], str]]:
