@@ -485,7 +485,7 @@ class _Builder:
         mean = col.total / n
         std = math.sqrt(col.total_sq / n) if n > 0 else 0.0
         self.note(f"{desc}, {'whole-number' if col.all_integer else 'real'} values")
-        self.note(f"range {format_number(lo)} to {format_number(hi)}, mean {format_number(mean)}, std {format_number(std)}")
+        self.note(f"range {_num(lo)} to {_num(hi)}, mean {_num(mean)}, std {_num(std)}")
         for r in reasons:
             self.note(r)
         bounded = lo >= 0.0 and hi <= 1.0
@@ -493,7 +493,7 @@ class _Builder:
             bounded = False
         elif self.forced == Task.BOUNDED_REGRESSION and not bounded:
             self.disagree(
-                f"values run from {format_number(lo)} to {format_number(hi)}, outside [0, 1]; a sigmoid cannot "
+                f"values run from {_num(lo)} to {_num(hi)}, outside [0, 1]; a sigmoid cannot "
                 "reach them, so scale the target into [0, 1] first"
             )
             bounded = True
@@ -519,7 +519,7 @@ class _Builder:
         if std > 10 or abs(mean) > 100:
             self.diag(
                 "large-scale",
-                f"the target is on a large scale (mean {format_number(mean)}, std {format_number(std)}): with a "
+                f"the target is on a large scale (mean {_num(mean)}, std {_num(std)}): with a "
                 "linear head the first losses are huge and Adam needs many steps to get there",
                 "standardize y for training, y_std = (y - mean) / std, and invert on predictions "
                 "(the scaffolded script does)",
@@ -583,7 +583,7 @@ class _Builder:
             math.sqrt(c.total_sq / max(1, self.stats.n_rows - c.n_missing)) for c in cols
         )
         self.note(desc + ", numeric values")
-        self.note(f"values range from {format_number(lo)} to {format_number(hi)}; they are not 0/1 indicators")
+        self.note(f"values range from {_num(lo)} to {_num(hi)}; they are not 0/1 indicators")
         if m is not None and m.n_rows_off_one:
             self.note(f"{m.n_rows_off_one} rows do not sum to 1: not class probabilities")
         self.note(f"{k} regression targets: one linear output each")
@@ -620,12 +620,12 @@ class _Builder:
             indicator_values = (neg, pos)
             self.diag(
                 "indicator-coding",
-                f"the matrix is coded {format_number(neg)}/{format_number(pos)}, not 0/1: read {format_number(pos)} as "
-                f"'on' and {format_number(neg)} as 'off'; binary cross-entropy needs 0/1 targets and "
+                f"the matrix is coded {_num(neg)}/{_num(pos)}, not 0/1: read {_num(pos)} as "
+                f"'on' and {_num(neg)} as 'off'; binary cross-entropy needs 0/1 targets and "
                 "gives negative or huge losses otherwise",
-                f"y = (y == {format_number(pos)}).astype('float32') (the scaffolded script does)",
+                f"y = (y == {_num(pos)}).astype('float32') (the scaffolded script does)",
             )
-        self.note(desc + f", every value {format_number(neg)} or {format_number(pos)}: an indicator matrix")
+        self.note(desc + f", every value {_num(neg)} or {_num(pos)}: an indicator matrix")
         counts = tuple(_on_count(c, pos) for c in cols)
         sums = _indicator_sums(m, k, neg, pos)
         total = sum(sums.values())
@@ -734,7 +734,7 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
     counts_like = lo >= 0
     if k <= SMALL_K and compact and per_class >= 2:
         reasons = [
-            f"{k} distinct whole numbers from {format_number(lo)} to {format_number(hi)}, "
+            f"{k} distinct whole numbers from {_num(lo)} to {_num(hi)}, "
             f"{per_class:.0f} rows each on average: class labels"
         ]
         runner = (
@@ -743,7 +743,7 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
         return True, reasons, runner
     if contiguous and starts and k <= LARGE_K and per_class >= 10:
         reasons = [
-            f"{k} distinct whole numbers forming exactly {format_number(lo)}..{format_number(hi)}, "
+            f"{k} distinct whole numbers forming exactly {_num(lo)}..{_num(hi)}, "
             f"{per_class:.0f} rows each on average: class ids"
         ]
         return True, reasons, f"regression on a count ({k} levels)"
@@ -751,7 +751,7 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
     if per_class < 2:
         why += " (most values occur once)"
     elif not compact:
-        why += f" spread over {format_number(lo)}..{format_number(hi)}"
+        why += f" spread over {_num(lo)}..{_num(hi)}"
     why += ": a quantity (a count or an amount), not class labels"
     runner = f"multiclass with {k} classes" if k <= SMALL_K * 5 and per_class >= 3 else None
     return False, [why], runner
@@ -855,3 +855,6 @@ def format_number(x: float) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.4g}"
+
+
+_num = format_number  # the short name the messages above use
