@@ -11,6 +11,16 @@ The library API (no printing anywhere in it)::
 
 from outhead._version import __version__
 from outhead.api import infer_target, inspect_target
+from outhead.checking import (
+    DeclaredHead,
+    Expectation,
+    Finding,
+    Report,
+    TargetSpec,
+    check_layout,
+    check_project,
+    check_targets,
+)
 from outhead.diagnostics import Diagnostic
 from outhead.errors import OutheadError
 from outhead.layout import Layout, LayoutKind, Task, infer_layout
@@ -30,17 +40,25 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "Alternative",
     "ColumnStats",
+    "DeclaredHead",
     "Diagnostic",
+    "Expectation",
+    "Finding",
     "Head",
     "Layout",
     "LayoutKind",
     "MetricSpec",
     "OutheadError",
     "Recommendation",
+    "Report",
     "Source",
+    "TargetSpec",
     "TargetStats",
     "Task",
     "__version__",
+    "check_layout",
+    "check_project",
+    "check_targets",
     "infer_layout",
     "infer_target",
     "inspect_target",

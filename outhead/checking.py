@@ -31,10 +31,12 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from outhead.layout import Layout, LayoutKind, Task
 from outhead.recommend import Head
+from outhead.stats import TargetStats
 
 Severity = Literal["error", "warning", "note"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
@@ -243,7 +245,7 @@ RULES: dict[str, Rule] = {
             "OH601",
             "class-weight-on-multilabel",
             "error",
-            "class_weight on multi-hot or probability rows (Keras 3 weights by argmax)",
+            "class_weight on multi-hot rows (error) or soft labels (warning): weighted by argmax",
         ),
         Rule(
             "OH602",
@@ -685,7 +687,9 @@ def _layer(units: int, activation: str) -> str:
 
 
 def _rows_text(rows: Sequence[int]) -> str:
-    return ", ".join(str(r) for r in rows)
+    """``row 3`` or ``rows 4, 17, 90`` (data rows, counted from 0 as the readers do)."""
+    listed = ", ".join(str(r) for r in rows)
+    return f"row {listed}" if len(rows) == 1 else f"rows {listed}"
 
 
 _COMPATIBLE: dict[Task, tuple[Task, ...]] = {
@@ -719,7 +723,7 @@ def check_target(layout: Layout, expect: Expectation | None = None) -> list[Find
     """
     expect = expect or Expectation()
     findings: list[Finding] = []
-    findings += _check_missing(layout, expect)
+    findings += _check_missing(layout.stats, expect)
     findings += _check_task(layout, expect)
     findings += _check_one_hot_rows(layout, expect)
     if layout.is_classification and layout.classes is not None:
@@ -737,8 +741,7 @@ def check_target(layout: Layout, expect: Expectation | None = None) -> list[Find
     return findings
 
 
-def _check_missing(layout: Layout, expect: Expectation) -> list[Finding]:
-    stats = layout.stats
+def _check_missing(stats: TargetStats | None, expect: Expectation) -> list[Finding]:
     if stats is None:
         return []
     n_missing = sum(c.n_missing for c in stats.columns)
@@ -753,8 +756,8 @@ def _check_missing(layout: Layout, expect: Expectation) -> list[Finding]:
         return [
             _finding(
                 "OH101",
-                f"{what} (first rows {_rows_text(rows)}), allowed by --allow-missing: drop or mask "
-                "those rows before fit()",
+                f"{what} (first {_rows_text(rows)}, counting from 0), allowed by "
+                "--allow-missing: drop or mask those rows before fit()",
                 "keep = ~np.isnan(y).any(axis=-1); x, y = x[keep], y[keep]",
                 severity="note",
             )
@@ -762,9 +765,9 @@ def _check_missing(layout: Layout, expect: Expectation) -> list[Finding]:
     return [
         _finding(
             "OH101",
-            f"{what} in the target (first rows {_rows_text(rows)}): Keras raises no error, "
-            "the loss "
-            "is nan from the first epoch on every backend while accuracy keeps printing",
+            f"{what} in the target (first {_rows_text(rows)}, counting from 0): Keras raises no "
+            "error, the loss is nan from the first epoch on every backend while accuracy keeps "
+            "printing",
             "keep = ~np.isnan(y).any(axis=-1); x, y = x[keep], y[keep]  (or pass --allow-missing)",
         )
     ]
@@ -826,7 +829,7 @@ def _check_one_hot_rows(layout: Layout, expect: Expectation) -> list[Finding]:
         _finding(
             "OH106",
             f"{matrix.n_rows_off_one} of {layout.n_rows} one-hot rows do not sum to 1 ({detail}; "
-            f"first rows {_rows_text(sorted(rows)[:5])}): categorical cross-entropy reads them as "
+            f"first {_rows_text(sorted(rows)[:5])}): categorical cross-entropy reads them as "
             "soft labels without a message",
             "fix the encoding (keras.utils.to_categorical(labels, num_classes=K)), or use "
             'keras.layers.Dense(K, activation="sigmoid") with BinaryCrossentropy() if rows may '
@@ -835,9 +838,11 @@ def _check_one_hot_rows(layout: Layout, expect: Expectation) -> list[Finding]:
     ]
 
 
-def _present_classes(layout: Layout) -> list[tuple[Any, int]]:
-    counts = layout.class_counts or (None,) * len(layout.classes or ())
-    return list(zip(layout.classes or (), counts, strict=True))
+def _present_classes(layout: Layout) -> list[tuple[Any, int | None]]:
+    """(class, rows) pairs; rows is None when the layout has no counts (hand-built)."""
+    classes = layout.classes or ()
+    counts: tuple[int | None, ...] = layout.class_counts or (None,) * len(classes)
+    return list(zip(classes, counts, strict=True))
 
 
 def _check_classes(layout: Layout, expect: Expectation) -> list[Finding]:
@@ -993,7 +998,8 @@ def check_head(layout: Layout, head: DeclaredHead) -> list[Finding]:
     findings += _rules_metrics(ctx, [parse_metric(m) for m in head.metrics])
     if head.class_weight:
         findings += _rules_class_weight(ctx)
-    return findings
+    # A metric listed twice must not be reported twice.
+    return list(dict.fromkeys(findings))
 
 
 @dataclass(frozen=True)
@@ -1178,14 +1184,13 @@ def _rule_label_range(c: _Ctx) -> list[Finding]:
         if units >= k:
             return []
         bad_text = f"class ids {units}..{k - 1} once the {k} labels are encoded"
-        first = units
+        first = str(units)
     else:
         outside = [v for v in classes if float(v) < 0 or float(v) >= units]
         if not outside:
             return []
         bad_text = ", ".join(_show(v) for v in outside[:5]) + (" ..." if len(outside) > 5 else "")
-        first = outside[-1] if float(outside[-1]) >= units else outside[0]
-        first = _show(first)
+        first = _show(outside[-1] if float(outside[-1]) >= units else outside[0])
     several = "," in bad_text or ".." in bad_text
     label_word, verb = ("labels", "are") if several else ("label", "is")
     if lo is not None and hi is not None and lo == 1 and hi == k and units == k:
@@ -1445,7 +1450,8 @@ def _rules_logits(c: _Ctx) -> list[Finding]:
         return []
     if c.layout.kind in _REGRESSION and c.family != "bce":
         return []  # OH308 already says the loss is wrong; from_logits is beside the point
-    loss_id = _LOSS_ID[c.family]  # type: ignore[index]
+    loss_id = _LOSS_ID[c.family]
+    loss_class = _LOSS_CLASS[c.family]
     if c.from_logits and c.act in _PROBABILITY_ACTIVATIONS:
         act_word = "Softmax" if c.act == "softmax" else "Sigmoid"
         return [
@@ -1457,7 +1463,7 @@ def _rules_logits(c: _Ctx) -> list[Finding]:
                 'intended?" and then silently uses the logits, while JAX and torch apply the '
                 f"{c.act} again with no warning and barely train",
                 f"{_layer(c.units or c.width, 'linear')}; "
-                f"loss=keras.losses.{_LOSS_CLASS[c.family]}(from_logits=True)  "  # type: ignore[index]
+                f"loss=keras.losses.{loss_class}(from_logits=True)  "
                 f"(or keep the {c.act} and drop from_logits)",
             )
         ]
@@ -1468,7 +1474,7 @@ def _rules_logits(c: _Ctx) -> list[Finding]:
                 f"a linear head outputs logits but {c.loss_name} expects probabilities "
                 "(from_logits=False): no warning on any backend, the logits are clipped into "
                 "[1e-7, 1-1e-7] and the loss is several times higher than it should be",
-                f"loss=keras.losses.{_LOSS_CLASS[c.family]}(from_logits=True)",  # type: ignore[index]
+                f"loss=keras.losses.{loss_class}(from_logits=True)",
             )
         ]
     return []
@@ -1688,7 +1694,7 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         from outhead.model_head import read_model_head
 
         model_head = read_model_head(spec.model)
-        head = _merge_heads(model_head, spec.head)
+        head = _merge_heads(replace(model_head, source=shown_path(spec.model)), spec.head)
     opts = spec.read
     stats = reading.scan_target(
         spec.path,
@@ -1703,8 +1709,24 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         finding = _degenerate_target(stats, str(exc.message))
         if finding is None:
             raise
-        return FileResult(name, (replace(finding, file=name),), layout=None, head=head)
+        found = [finding]
+        if finding.code == "OH102":
+            found += _check_missing(stats, spec.expect)
+        return FileResult(name, tuple(replace(f, file=name) for f in found), layout=None, head=head)
     return check_layout(layout, spec.expect, head, file=name)
+
+
+def shown_path(path: str, cwd: str | None = None) -> str:
+    """``path`` relative to ``cwd`` (default: the current directory) when it lies below it."""
+    import os
+
+    if path == "-":
+        return path
+    base = os.path.abspath(cwd or os.getcwd())
+    full = os.path.abspath(path)
+    if full == base or full.startswith(base.rstrip(os.sep) + os.sep):
+        return os.path.relpath(full, base).replace(os.sep, "/")
+    return path
 
 
 def _merge_heads(model: DeclaredHead, declared: DeclaredHead | None) -> DeclaredHead:
@@ -1752,3 +1774,35 @@ def check_targets(specs: Sequence[TargetSpec], *, strict: bool = False) -> Repor
         OutheadError: a target or model cannot be read (exit 2: bad input is not a finding).
     """
     return Report(tuple(check_target_spec(s) for s in specs), strict=strict)
+
+
+def check_project(
+    config: str | Path | None = None, *, strict: bool = False, cwd: str | None = None
+) -> Report:
+    """Check every target of a project configuration.
+
+    Args:
+        config: ``pyproject.toml`` (its ``[tool.outhead]`` table) or ``outhead.toml``; None
+            searches ``cwd`` and its parents as :func:`outhead.config.find_config` does.
+        strict: warnings fail too (also set by ``strict = true`` in the configuration).
+        cwd: where the search starts and what shown paths are relative to (default: the cwd).
+
+    Returns:
+        The :class:`Report` over the configured targets, in order.
+
+    Raises:
+        UsageError: no configuration was given and none was found.
+        ConfigError: the configuration is invalid (the message names the file and the key).
+        OutheadError: a target or model cannot be read.
+    """
+    from outhead.config import find_config, load_config
+    from outhead.errors import UsageError
+
+    path = config if config is not None else find_config(cwd)
+    if path is None:
+        raise UsageError(
+            "no TARGET given and no project configuration found (outhead.toml, or "
+            "pyproject.toml with [tool.outhead], in this directory or a parent)"
+        )
+    project = load_config(path, cwd=cwd)
+    return check_targets(project.targets, strict=strict or project.strict)

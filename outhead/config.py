@@ -68,17 +68,16 @@ def _toml() -> Any:
     return tomli
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, shown: str | None = None) -> dict[str, Any]:
     toml = _toml()
+    where = shown or str(path)
     try:
         with path.open("rb") as fh:
             data: dict[str, Any] = toml.load(fh)
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read the configuration: {exc.strerror}", path=str(path)
-        ) from None
+        raise ConfigError(f"cannot read the configuration: {exc.strerror}", path=where) from None
     except toml.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
+        raise ConfigError(f"invalid TOML: {exc}", path=where) from None
     return data
 
 
@@ -100,7 +99,7 @@ def find_config(start: str | Path | None = None) -> Path | None:
     Returns:
         The configuration file, or None when no directory up to the root has one.
     """
-    here = Path(start or Path.cwd()).resolve()
+    here = _absolute(start or Path.cwd())
     for folder in (here, *here.parents):
         candidate = folder / "outhead.toml"
         if candidate.is_file():
@@ -138,9 +137,10 @@ def load_config(path: str | Path, *, cwd: str | Path | None = None) -> ProjectCo
     file = Path(path)
     if not file.is_file():
         raise ConfigError("configuration file not found", path=str(path))
-    data = _read_toml(file)
+    shown_from = _absolute(cwd or Path.cwd())
+    where = _display(_absolute(file), shown_from)
+    data = _read_toml(file, where)
     section, prefix = _section(file, data)
-    where = str(path)
     if section is None:
         raise ConfigError("no [tool.outhead] table", path=where)
     dot = f"{prefix}." if prefix else ""
@@ -156,8 +156,7 @@ def load_config(path: str | Path, *, cwd: str | Path | None = None) -> ProjectCo
             f"{dot}targets: expected a list of targets ([[{dot}targets]] tables with a 'path')",
             path=where,
         )
-    base = file.resolve().parent
-    shown_from = Path(cwd or Path.cwd()).resolve()
+    base = _absolute(file).parent
     specs = tuple(
         _target(item, f"{dot}targets[{i}]", base, shown_from, where)
         for i, item in enumerate(targets)
@@ -165,11 +164,23 @@ def load_config(path: str | Path, *, cwd: str | Path | None = None) -> ProjectCo
     return ProjectConfig(path=file, targets=specs, strict=strict)
 
 
+def _absolute(path: str | Path) -> Path:
+    # Not resolve(): a symlinked data folder keeps the name the configuration gives it.
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
 def _display(path: Path, cwd: Path) -> str:
+    """The path as findings show it: relative to the cwd when that stays short (``data/y.csv``,
+    ``../data/y.csv``), else absolute."""
     try:
         return path.relative_to(cwd).as_posix()
     except ValueError:
-        return os.path.relpath(path, cwd) if path.anchor == cwd.anchor else str(path)
+        pass
+    if path.anchor == cwd.anchor:
+        rel = Path(os.path.relpath(path, cwd))
+        if rel.parts[:3] != ("..", "..", ".."):
+            return rel.as_posix()
+    return str(path)
 
 
 def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpec:
@@ -182,7 +193,7 @@ def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpe
             path=where,
         )
     raw_path = _get(item, "path", str, key, where, required=True)
-    target = (base / raw_path).resolve() if raw_path != "-" else Path("-")
+    target = _absolute(base / raw_path) if raw_path != "-" else Path("-")
     if "columns" in item and "column" in item:
         raise ConfigError(f"{key}: give 'columns' or 'column', not both", path=where)
     columns: tuple[str, ...] | None = None
@@ -206,7 +217,7 @@ def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpe
         max_imbalance=_imbalance(item.get("max_imbalance"), f"{key}.max_imbalance", where),
     )
     model = _get(item, "model", str, key, where)
-    model_path = str((base / model).resolve()) if model is not None else None
+    model_path = str(_absolute(base / model)) if model is not None else None
     head = _head(item["head"], f"{key}.head", where) if "head" in item else None
     return TargetSpec(
         path=str(target),

@@ -846,7 +846,7 @@ def _names(names: tuple[str, ...]) -> str:
     return shown + (f", ... {len(names) - 6} more" if len(names) > 6 else "")
 
 
-def _num(x: float) -> str:
+def format_number(x: float) -> str:
     """A number for humans: thousands separators, 4 significant digits below 1000."""
     if x != x:
         return "nan"
@@ -855,3 +855,6 @@ def _num(x: float) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.4g}"
+
+
+_num = format_number  # the short name the messages above use

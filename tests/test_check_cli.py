@@ -21,7 +21,7 @@ from outhead.cli import app
 from outhead.commands.check_cmd import escape_data, escape_property, github_line, parse_classes
 from tests.conftest import ROOT
 
-SCHEMA = json.loads((ROOT / "tests" / "schemas" / "check.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "outhead" / "schemas" / "check.schema.json").read_text())
 ERROR_SCHEMA = json.loads((ROOT / "outhead" / "schemas" / "error.schema.json").read_text())
 
 # The reading layer lands on main from another branch; until then the file-based tests wait.
@@ -122,6 +122,21 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     ("OH101-missing", with_missing, [], ["OH101"], 1),
     ("OH101-allowed", with_missing, ["--allow-missing"], ["OH101"], 0),
     ("OH102-single-value", lambda: {"y": [4] * N}, [], ["OH102"], 1),
+    (
+        "OH102-single-value-and-missing",
+        lambda: {"y": [4] * (N - 2) + [None, "NA"]},
+        [],
+        ["OH101", "OH102"],
+        1,
+    ),
+    ("OH101-all-missing", lambda: {"y": ["NA"] * N}, [], ["OH101"], 1),
+    (
+        "OH301-label-sets",
+        lambda: {"gases": ["Kr;Xe", "He", "Ne;Ar;Kr", "Xe", "He;Rn"] * 40},
+        ["--sep", ";", "--header", "--units", "6", "--activation", "softmax", "--loss", CCE],
+        ["OH301"],
+        1,
+    ),
     ("OH103-class-missing", lambda: gases(drop="Rn"), ["--classes", ",".join(GASES)], ["OH103"], 1),
     ("OH103-class-count", lambda: gases(drop="Rn"), ["--classes", "6"], ["OH103"], 1),
     ("OH104-extra-class", lambda: gases(extra="Og"), ["--classes", ",".join(GASES)], ["OH104"], 1),
@@ -606,13 +621,14 @@ def test_project_config_strict_and_explicit(
     ],
 )
 def test_invalid_config_names_file_and_key(
-    runner: CliRunner, tmp_path: Path, toml: str, message: str
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, message: str
 ) -> None:
     config = tmp_path / "pyproject.toml"
     config.write_text(toml)
+    monkeypatch.chdir(tmp_path)
     code, _, err = run(runner, "--config", str(config))
     assert code == 2
-    assert err.startswith(f"error: {config}: ")
+    assert err.startswith("error: pyproject.toml: ")  # shown relative to the cwd
     assert message in err
 
 
@@ -678,3 +694,54 @@ def test_missing_tensorflow_says_how_to_install(
     monkeypatch.setitem(sys.modules, "keras", None)  # import keras -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'outhead\[tf\]'"):
         read_model_head(model)
+
+
+# --------------------------------------------------------------------------------------------
+# inspect and check agree: what inspect recommends, check lets through
+# --------------------------------------------------------------------------------------------
+
+SAMPLE_TARGETS = sorted(
+    p.name
+    for p in (ROOT / "sample_data").glob("*")
+    if p.suffix in (".csv", ".npy", ".parquet")
+    and "features" not in p.name
+    and "table" not in p.name
+)
+
+
+@needs_reading
+@pytest.mark.parametrize("name", SAMPLE_TARGETS)
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_recommended_heads_pass_the_check(name: str, from_logits: bool) -> None:
+    from outhead.api import infer_target
+    from outhead.checking import DeclaredHead, check_head, check_target
+    from outhead.recommend import recommend
+
+    layout = infer_target(str(ROOT / "sample_data" / name))
+    rec = recommend(layout, from_logits=from_logits)
+    head = DeclaredHead(
+        units=rec.head.units,
+        activation=rec.head.activation,
+        loss=rec.head.loss,
+        from_logits=rec.head.from_logits,
+        metrics=tuple(m.code() for m in rec.metrics),
+    )
+    findings = check_target(layout) + check_head(layout, head)
+    failing = [f.code for f in findings if f.severity != "note"]
+    numeric_1_to_k = layout.needs_mapping and all(isinstance(c, int) for c in layout.classes or ())
+    # inspect's script maps labels 1..K to 0..K-1; check assumes y is fed as it is in the file.
+    assert failing == (["OH203"] if numeric_1_to_k else []), findings
+
+
+@needs_reading
+def test_check_project_as_a_library(tmp_path: Path) -> None:
+    from outhead.checking import check_project
+
+    root = _project(tmp_path)
+    report = check_project(cwd=str(root))
+    assert [r.file for r in report.results] == [
+        "data/gases.csv", "data/presence.csv", "data/prices.csv",
+    ]  # fmt: skip
+    assert [f.code for f in report.findings] == ["OH103", "OH501"]
+    assert report.return_code == 1
+    assert check_project(root / "pyproject.toml", cwd=str(root)).to_dict() == report.to_dict()

@@ -631,3 +631,117 @@ def test_report_to_dict_counts_and_tags_files() -> None:
     assert all(f["file"] == "y.csv" for f in doc["findings"])
     assert doc["files"][0]["task"] == "multiclass"
     assert doc["files"][0]["classes"] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("path", "cwd", "shown"),
+    [
+        ("/p/data/y.csv", "/p", "data/y.csv"),
+        ("/elsewhere/y.csv", "/p", "/elsewhere/y.csv"),
+        ("-", "/p", "-"),
+        ("data/y.csv", None, "data/y.csv"),
+    ],
+)
+def test_shown_path(path: str, cwd: str | None, shown: str) -> None:
+    from outhead.checking import shown_path
+
+    assert shown_path(path, cwd) == shown
+
+
+# --------------------------------------------------------------------------------------------
+# Properties (Hypothesis)
+# --------------------------------------------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from outhead.checking import recommended_head  # noqa: E402
+
+CLASSIFICATION_KINDS = (
+    LayoutKind.LABEL_VECTOR,
+    LayoutKind.ONE_HOT,
+    LayoutKind.PROBABILITIES,
+    LayoutKind.MULTI_HOT,
+    LayoutKind.LABEL_SETS,
+)
+
+
+@st.composite
+def layouts(draw: st.DrawFn, kinds: tuple[LayoutKind, ...] = tuple(LayoutKind)) -> Layout:
+    """Any layout, as the inference would build it: labels 0..K-1, ranges that fit the kind."""
+    kind = draw(st.sampled_from(kinds))
+    k = draw(st.integers(2, 12))
+    if kind == LayoutKind.LABEL_VECTOR:
+        task = Task.BINARY if k == 2 else Task.MULTICLASS
+        return layout(kind, task, classes=tuple(range(k)))
+    if kind in (LayoutKind.ONE_HOT, LayoutKind.PROBABILITIES):
+        return layout(kind, Task.MULTICLASS, classes=tuple(f"c{i}" for i in range(k)))
+    if kind in (LayoutKind.MULTI_HOT, LayoutKind.LABEL_SETS):
+        return layout(kind, Task.MULTILABEL, classes=tuple(f"l{i}" for i in range(k)))
+    lo = draw(st.floats(-1e6, 1e6))
+    span = draw(st.floats(1e-3, 1e6))
+    if kind == LayoutKind.BOUNDED:
+        lo, span = draw(st.floats(0, 0.5)), draw(st.floats(0.01, 0.5))
+        return layout(kind, Task.BOUNDED_REGRESSION, target_range=(lo, lo + span))
+    if kind == LayoutKind.MULTI_CONTINUOUS:
+        return layout(kind, Task.REGRESSION, n_outputs=k, target_range=(lo, lo + span))
+    return layout(kind, Task.REGRESSION, target_range=(lo, lo + span))
+
+
+ACTIVATIONS = ["linear", None, "sigmoid", "softmax", "relu", "tanh", "softplus", "gelu"]
+LOSSES = [BCE, CCE, SCCE, MSE, "mae", "huber", "crossentropy", "BinaryFocalCrossentropy", None]
+METRICS = ["accuracy", "acc", "binary_accuracy", "F1Score", "F1Score(threshold=0.5)", "AUC",
+           "Precision", "Recall", "mae", "SparseCategoricalAccuracy"]  # fmt: skip
+
+
+@given(layouts(), st.booleans())
+def test_the_recommended_head_passes(target: Layout, logits: bool) -> None:
+    rec = recommended_head(target, logits=logits)
+    declared = DeclaredHead(
+        units=rec.units, activation=rec.activation, loss=rec.loss, from_logits=rec.from_logits
+    )
+    failing = [f for f in check_head(target, declared) if f.severity != "note"]
+    assert failing == []
+
+
+@given(
+    layouts(),
+    st.integers(1, 15),
+    st.sampled_from(ACTIVATIONS),
+    st.sampled_from(LOSSES),
+    st.booleans(),
+    st.lists(st.sampled_from(METRICS), max_size=4),
+    st.booleans(),
+)
+def test_any_head_gets_well_formed_findings(
+    target: Layout,
+    units: int,
+    activation: str | None,
+    loss: str | None,
+    from_logits: bool,
+    metrics: list[str],
+    class_weight: bool,
+) -> None:
+    declared = DeclaredHead(units, activation, loss, from_logits, tuple(metrics), class_weight)
+    findings = check_head(target, declared)
+    for finding in findings:
+        assert finding.code in RULES
+        assert finding.severity in ("error", "warning", "note")
+        assert finding.message and finding.fix
+    assert len({(f.code, f.message) for f in findings}) == len(findings)
+
+
+@given(layouts(CLASSIFICATION_KINDS), st.integers(1, 15), st.booleans())
+def test_wrong_units_with_a_cross_entropy_is_an_error(
+    target: Layout, units: int, logits: bool
+) -> None:
+    rec = recommended_head(target, logits=logits)
+    if units == rec.units or (target.kind == LayoutKind.LABEL_VECTOR and rec.units == 1):
+        return  # a binary vector has two valid forms (1 sigmoid unit, 2 softmax units)
+    declared = DeclaredHead(units, rec.activation, rec.loss, rec.from_logits)
+    assert any(f.severity == "error" for f in check_head(target, declared))
+
+
+@given(st.text(max_size=60))
+def test_parse_metric_never_raises(text: str) -> None:
+    assert parse_metric(text).text == text.strip()

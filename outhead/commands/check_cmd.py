@@ -142,28 +142,25 @@ def check(
     json_out = as_json or output_format == OutputFormat.json
     fmt = OutputFormat.json if json_out else output_format
     with handle_errors(as_json=json_out):
-        from outhead.checking import check_targets
+        from outhead.checking import check_project, check_targets
 
         if target is not None:
             if config is not None:
                 _usage("give a TARGET or --config, not both")
-            specs = [
-                _spec_from_options(
-                    target,
-                    expect=expect,
-                    classes=classes,
-                    allow_missing=allow_missing,
-                    max_imbalance=max_imbalance,
-                    head=_head_from_options(
-                        units, activation, loss, from_logits, metric, class_weight
-                    ),
-                    model=model,
-                    column=column,
-                    key=key,
-                    header=header,
-                    sep=sep,
-                )
-            ]
+            spec = _spec_from_options(
+                target,
+                expect=expect,
+                classes=classes,
+                allow_missing=allow_missing,
+                max_imbalance=max_imbalance,
+                head=_head_from_options(units, activation, loss, from_logits, metric, class_weight),
+                model=model,
+                column=column,
+                key=key,
+                header=header,
+                sep=sep,
+            )
+            report = check_targets([spec], strict=strict)
         else:
             given = _given_target_options(
                 expect, classes, allow_missing, max_imbalance, units, activation, loss,
@@ -171,8 +168,7 @@ def check(
             )  # fmt: skip
             if given:
                 _usage(f"{given} needs a TARGET (the project configuration checks its own targets)")
-            specs, strict = _specs_from_config(config, strict)
-        report = check_targets(specs, strict=strict)
+            report = check_project(config, strict=strict)
         _render(report, fmt)
     raise typer.Exit(report.return_code)
 
@@ -280,20 +276,6 @@ def _spec_from_options(
         model=str(model) if model is not None else None,
         display=target,
     )
-
-
-def _specs_from_config(config: Path | None, strict: bool) -> tuple[list[TargetSpec], bool]:
-    from outhead.config import find_config, load_config
-    from outhead.errors import UsageError
-
-    path = config if config is not None else find_config()
-    if path is None:
-        raise UsageError(
-            "no TARGET given and no project configuration found (outhead.toml, or "
-            "pyproject.toml with [tool.outhead], in this directory or a parent)"
-        )
-    project = load_config(path)
-    return list(project.targets), strict or project.strict
 
 
 # --------------------------------------------------------------------------------------------
