@@ -757,23 +757,20 @@ class _Matrix:
         if block.dtype.kind == "b":
             block = block.view(np.uint8)
         if block.dtype.kind in "iu":
-            sums = block.sum(axis=1, dtype=np.int64)
+            self._add_ints(block, offset)
+            return
+        finite = np.isfinite(block)
+        self.n_negative += int(np.count_nonzero(block < 0)) - int(
+            np.count_nonzero(block == -np.inf)
+        )
+        row_ok = finite.all(axis=1)
+        if bool(row_ok.all()):
+            sums = block.sum(axis=1, dtype=np.float64)
             rows = None
-            if block.dtype.kind == "i":
-                self.n_negative += int(np.count_nonzero(block < 0))
         else:
-            finite = np.isfinite(block)
-            self.n_negative += int(np.count_nonzero(block < 0)) - int(
-                np.count_nonzero(block == -np.inf)
-            )
-            row_ok = finite.all(axis=1)
-            if bool(row_ok.all()):
-                sums = block.sum(axis=1, dtype=np.float64)
-                rows = None
-            else:
-                self.n_with_missing += int(len(row_ok) - np.count_nonzero(row_ok))
-                rows = np.flatnonzero(row_ok)
-                sums = block[rows].sum(axis=1, dtype=np.float64)
+            self.n_with_missing += int(len(row_ok) - np.count_nonzero(row_ok))
+            rows = np.flatnonzero(row_ok)
+            sums = block[rows].sum(axis=1, dtype=np.float64)
         if len(sums) == 0:
             return
         lo, hi = float(sums.min()), float(sums.max())
@@ -811,6 +808,49 @@ class _Matrix:
             take = order[starts[i] : starts[i] + min(int(cnts[i]), MAX_EXAMPLES - len(have))]
             if rows is not None:
                 take = rows[take]
+            have.extend(int(r) + offset for r in take)
+
+    def _add_ints(self, block: Any, offset: int) -> None:
+        """Integer blocks: exact integer row sums, counted with ``bincount`` (no sorting)."""
+        np = _np()
+        sums = np.einsum("ij->i", block, dtype=np.int64)
+        if block.dtype.kind == "i" and int(block.min()) < 0:
+            self.n_negative += int(np.count_nonzero(block < 0))
+        lo, hi = int(sums.min()), int(sums.max())
+        self.minimum = float(lo) if self.minimum is None else min(self.minimum, float(lo))
+        self.maximum = float(hi) if self.maximum is None else max(self.maximum, float(hi))
+        off = sums != 1
+        n_off = int(np.count_nonzero(off))
+        if n_off:
+            self.n_off_one += n_off
+            need = MAX_EXAMPLES - len(self.off_one_rows)
+            if need > 0:
+                self.off_one_rows.extend(int(i) + offset for i in np.flatnonzero(off)[:need])
+        if self.counts is None:
+            return
+        if hi - lo < _BINCOUNT_RANGE:
+            c = np.bincount(sums - lo)
+            nz = np.flatnonzero(c)
+            keys, cnts = (nz + lo).tolist(), c[nz].tolist()
+        else:
+            k_arr, c_arr = np.unique(sums, return_counts=True)
+            keys, cnts = k_arr.tolist(), c_arr.tolist()
+        counts = self.counts
+        for k, n in zip(keys, cnts, strict=True):
+            counts[float(k)] = counts.get(float(k), 0) + n
+        if len(counts) > DISTINCT_CAP:
+            self.counts = None
+            return
+        needy = [k for k in keys if len(self.examples.get(float(k), ())) < MAX_EXAMPLES]
+        if not needy:
+            return
+        # Rows of the keys still short of examples; once a key has its examples it is never
+        # looked up again, so this touches few rows after the first batch.
+        idx = np.flatnonzero(np.isin(sums, needy))
+        picked = sums[idx]
+        for k in needy:
+            have = self.examples.setdefault(float(k), [])
+            take = idx[picked == k][: MAX_EXAMPLES - len(have)]
             have.extend(int(r) + offset for r in take)
 
     def finish(self) -> MatrixStats:
@@ -979,13 +1019,14 @@ class StatsAccumulator:
             kind = "number"
         if any(c.kind not in (None, kind) for c in self._columns):
             return False
-        lo_c, hi_c = block.min(axis=0), block.max(axis=0)
-        lo, hi = int(lo_c.min()), int(hi_c.max())
+        # Two whole-block reductions (cheap) instead of a min and a max per column: the
+        # per-column range follows from the per-column counts.
+        lo, hi = int(block.min()), int(block.max())
         if hi - lo > 16:
             return False
         n = block.shape[0]
         if hi - lo <= 1:
-            ones = block.sum(axis=0, dtype=np.int64) - lo * n
+            ones = np.einsum("ij->j", block, dtype=np.int64) - lo * n
             per_value = {lo: n - ones, hi: ones} if hi > lo else {lo: np.full(block.shape[1], n)}
         else:
             per_value = {v: np.count_nonzero(block == v, axis=0) for v in range(lo, hi + 1)}
@@ -1004,7 +1045,7 @@ class StatsAccumulator:
             total = float(sum(k * c for k, c in zip(keys, cnts, strict=True)))
             mean = total / n
             m2 = float(sum(c * (k - mean) ** 2 for k, c in zip(keys, cnts, strict=True)))
-            col.merge_range(float(lo_c[j]), float(hi_c[j]))
+            col.merge_range(float(min(keys)), float(max(keys)))
             col.merge_moments(n, total, m2)
         return True
 
