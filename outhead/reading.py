@@ -23,11 +23,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import fnmatch
-import io
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -52,8 +52,16 @@ from outhead.stats import (
 Progress = Callable[[int, "int | None"], None]
 
 #: Bytes of text parsed per CSV chunk: big enough for pyarrow's threads, small enough to keep
-#: memory flat (a chunk and its parsed columns are all that is held at once).
-CSV_CHUNK_BYTES = 8 << 20
+#: memory flat (two chunks and their parsed columns are all that is held at once). The first
+#: chunk has this size; later ones are sized so that their parsed columns take about
+#: CSV_TABLE_BYTES (a column of small ints takes 4 times its text), within the bounds below.
+CSV_CHUNK_BYTES = 2 << 20
+CSV_TABLE_BYTES = 4 << 20
+CSV_CHUNK_MIN, CSV_CHUNK_MAX = 1 << 20, 8 << 20
+#: Text columns of the first CSV chunk with more distinct values than this are read as plain
+#: strings (free text, ids): their counts pass the cap anyway.
+AUTO_DICT_MAX = 1 << 16
+AUTO_DICT = True
 #: Bytes of a binary (NPY, NPZ) batch.
 BINARY_BATCH_BYTES = 8 << 20
 #: Rows of a Parquet batch.
@@ -573,41 +581,71 @@ class _CsvReader(_Reader):
             quoted_strings_can_be_null=True,
             true_values=list(TRUE_VALUES),
             false_values=list(FALSE_VALUES),
+            # Text is dictionary-encoded while it is parsed, on pyarrow's threads: the
+            # statistics then count distinct values once instead of hashing every row again.
+            auto_dict_encode=AUTO_DICT,
+            auto_dict_max_cardinality=AUTO_DICT_MAX,
         )
         return read, parse, convert
 
-    def _chunks(self, batch_rows: int | None) -> Iterator[tuple[bytes, int, int]]:
-        """Yield (chunk of whole lines, first line number, bytes read so far)."""
-        chunk_bytes = CSV_CHUNK_BYTES
-        with open(self.file, "rb") as fh:
+    def _chunks(self, batch_rows: int | None) -> Iterator[tuple[Any, int, int]]:
+        """Yield (chunk of whole lines as a memoryview, its byte offset, bytes read so far).
+
+        Each chunk is read straight into a fresh buffer behind the partial line left over from
+        the previous one (no copy of the chunk itself): memory is one chunk and its columns.
+        """
+        self._chunk_bytes = CSV_CHUNK_BYTES
+        with open(self.file, "rb", buffering=0) as fh:
             fh.seek(self.data_start)
-            line = self.first_data_line
+            offset = self.data_start
             rest = b""
             while True:
-                buf = fh.read(chunk_bytes)
-                at_eof = len(buf) < chunk_bytes  # a short read of a regular file: its end
-                data = rest + buf
-                if not data:
+                chunk_bytes = self._chunk_bytes
+                data = bytearray(len(rest) + chunk_bytes)
+                data[: len(rest)] = rest
+                view = memoryview(data)
+                got = _read_into(fh, view[len(rest) :])
+                at_eof = got < chunk_bytes  # a short read of a regular file: its end
+                size = len(rest) + got
+                if size == 0:
                     return
                 if at_eof:
-                    chunk, rest = data, b""
                     # Blank lines at the very end are the editor's, not missing cells.
-                    chunk = chunk.rstrip(b"\r\n")
-                    if not chunk.strip():
+                    end = size
+                    while end > 0 and data[end - 1] in (10, 13):
+                        end -= 1
+                    if end == 0:
                         return
-                    chunk += b"\n"
+                    cut = min(size, end + 1)
+                    rest = b""
                 else:
-                    cut = data.rfind(b"\n") + 1
+                    cut = data.rfind(b"\n", 0, size) + 1
                     if cut == 0:
-                        rest = data  # one very long line: read on
+                        # one very long line: read on with a bigger chunk
+                        rest = bytes(view[:size])
+                        self._chunk_bytes *= 2
                         continue
-                    chunk, rest = data[:cut], data[cut:]
-                yield chunk, line, fh.tell() - len(rest)
-                line += chunk.count(b"\n")
+                    rest = bytes(view[cut:size])
+                yield view[:cut], offset, offset + cut
+                offset += cut
                 if at_eof:
                     return
 
-    def _parse(self, chunk: bytes, first_line: int, targets: Sequence[str],
+    def _line_at(self, offset: int) -> int:
+        """The 1-based line number of the byte at ``offset`` (only ever needed for an error)."""
+        line = self.first_data_line
+        with open(self.file, "rb") as fh:
+            fh.seek(self.data_start)
+            todo = offset - self.data_start
+            while todo > 0:
+                buf = fh.read(min(todo, 1 << 24))
+                if not buf:
+                    break
+                line += buf.count(b"\n")
+                todo -= len(buf)
+        return line
+
+    def _parse(self, chunk: Any, offset: int, targets: Sequence[str],
                types: dict[str, Any], fixed: bool) -> Any:
         import pyarrow as pa
         import pyarrow.csv as pcsv
@@ -615,13 +653,14 @@ class _CsvReader(_Reader):
         while True:
             read, parse, convert = self._options(targets, types, True)
             try:
-                return pcsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse,
-                                     convert_options=convert)
+                return pcsv.read_csv(pa.BufferReader(pa.py_buffer(chunk)), read_options=read,
+                                     parse_options=parse, convert_options=convert,
+                                     memory_pool=_parse_pool())
             except pa.ArrowInvalid as exc:
                 msg = str(exc)
                 m = re.search(r"In CSV column #(\d+): .*conversion error to (\w+)", msg)
                 if m is None:
-                    self._raise_parse_error(chunk, first_line, targets, types, msg)
+                    self._raise_parse_error(chunk, offset, targets, types, msg)
                 name = self.all_columns[int(m.group(1))]
                 current = types.get(name)
                 if current is not None and pa.types.is_integer(current):
@@ -632,9 +671,9 @@ class _CsvReader(_Reader):
                     continue
                 if fixed:
                     raise _RestartAsText(name, None) from None
-                types[name] = pa.string()
+                types[name] = _text_type()
 
-    def _raise_parse_error(self, chunk: bytes, first_line: int, targets: Sequence[str],
+    def _raise_parse_error(self, chunk: Any, offset: int, targets: Sequence[str],
                            types: dict[str, Any], msg: str) -> None:
         import pyarrow as pa
         import pyarrow.csv as pcsv
@@ -648,10 +687,11 @@ class _CsvReader(_Reader):
         read, parse, convert = self._options(targets, types, False)
         parse.invalid_row_handler = handler
         with contextlib.suppress(pa.ArrowInvalid):
-            pcsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse,
-                          convert_options=convert)
+            pcsv.read_csv(pa.BufferReader(pa.py_buffer(chunk)), read_options=read,
+                          parse_options=parse, convert_options=convert)
         if found:
             row = found[0]
+            first_line = self._line_at(offset)
             line = first_line + row.number - 1 if row.number is not None else None
             where = f"line {line}" if line is not None else "a line"
             raise FormatError(
@@ -663,13 +703,12 @@ class _CsvReader(_Reader):
                           path=self.display) from None
 
     def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
-        import pyarrow as pa
 
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         text_columns: set[str] = set()
         while True:
-            types: dict[str, Any] = {name: pa.string() for name in text_columns}
+            types: dict[str, Any] = {name: _text_type() for name in text_columns}
             try:
                 stats = self._scan_once(targets, types, sep, progress, batch_rows, matrix)
             except _RestartAsText as restart:
@@ -688,24 +727,56 @@ class _CsvReader(_Reader):
 
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep,
                                field_delimiter=self.delimiter)
-        fixed = False
-        for chunk, first_line, done in self._chunks(batch_rows):
-            table = self._parse(chunk, first_line, targets, types, fixed)
-            if not fixed:
-                for name, t in zip(table.column_names, table.schema.types, strict=True):
-                    if name not in types and not pa.types.is_null(t):
-                        basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
-                                 or pa.types.is_boolean(t) or pa.types.is_string(t))
-                        types[name] = t if basic else pa.string()
-                fixed = True
-            cols = [table.column(name) for name in targets]
-            for start, stop in _split(batch_rows, table.num_rows):
-                acc.add_columns([c.slice(start, stop - start) for c in cols])
-            if progress is not None:
-                progress(done, self.n_bytes)
+        chunks = self._chunks(batch_rows)
+        first = next(chunks, None)
+        if first is not None:
+            chunk, offset, done = first
+            table = self._parse(chunk, offset, targets, types, False)
+            for name, t in zip(table.column_names, table.schema.types, strict=True):
+                if name not in types and not pa.types.is_null(t):
+                    basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
+                             or pa.types.is_boolean(t) or pa.types.is_dictionary(t)
+                             or pa.types.is_string(t))
+                    types[name] = t if basic else _text_type()
+            if table.nbytes:
+                per_text_byte = table.select(targets).nbytes / len(chunk)
+                wanted = int(CSV_TABLE_BYTES / max(per_text_byte, 1e-3))
+                self._chunk_bytes = max(CSV_CHUNK_MIN, min(CSV_CHUNK_MAX, wanted))
+            # The next chunk is parsed (on pyarrow's threads, without the GIL) while this one
+            # is folded into the statistics.
+            with ThreadPoolExecutor(1, thread_name_prefix="outhead-csv") as pool:
+                while table is not None:
+                    nxt = next(chunks, None)
+                    pending = (
+                        pool.submit(self._parse, nxt[0], nxt[1], targets, types, True)
+                        if nxt is not None
+                        else None
+                    )
+                    try:
+                        self._fold_table(acc, table, targets, batch_rows)
+                    except BaseException:
+                        if pending is not None:
+                            pending.cancel()
+                        raise
+                    if progress is not None:
+                        progress(done, self.n_bytes)
+                    if nxt is None or pending is None:
+                        table = None
+                    else:
+                        table = pending.result()
+                        done = nxt[2]
         if acc.n_rows == 0:
             raise EmptyTargetError("the file has a header but no data rows", path=self.display)
         return acc.result(self._source(targets), self.notes)
+
+    @staticmethod
+    def _fold_table(acc: StatsAccumulator, table: Any, targets: Sequence[str],
+                    batch_rows: int | None) -> None:
+        # One record batch per parsed block: no copy to join the blocks of a column.
+        for batch in table.select(list(targets)).to_batches():
+            cols = batch.columns
+            for start, stop in _split(batch_rows, batch.num_rows):
+                acc.add_columns([c.slice(start, stop - start) for c in cols])
 
     def _source(self, targets: Sequence[str]) -> Source:
         return Source(
@@ -720,14 +791,40 @@ class _CsvReader(_Reader):
 
     def schema(self) -> Schema:
         targets = list(self.all_columns)
-        for chunk, first_line, _ in self._chunks(None):
-            cut = chunk[: 1 << 20]
+        for chunk, offset, _ in self._chunks(None):
+            cut: Any = bytes(chunk[: 1 << 20])
             if len(chunk) > len(cut):
                 cut = cut[: cut.rfind(b"\n") + 1] or chunk
-            table = self._parse(cut, first_line, targets, {}, False)
+            table = self._parse(cut, offset, targets, {}, False)
             types = tuple(_column_type(t) for t in table.schema.types)
             return Schema(self._source(targets), types)
         return Schema(self._source(targets), tuple("empty" for _ in targets))
+
+
+def _read_into(fh: Any, view: memoryview) -> int:
+    """Fill ``view`` from ``fh`` (raw reads may return less than asked); bytes read."""
+    total = 0
+    while total < len(view):
+        n = fh.readinto(view[total:])
+        if not n:
+            break
+        total += n
+    return total
+
+
+def _parse_pool() -> Any:
+    """The memory pool of the CSV parser: the system allocator, which hands the memory of a
+    parsed chunk back as soon as it is freed (mimalloc, pyarrow's default, keeps pages around,
+    so that resident memory crept up with the file size)."""
+    import pyarrow as pa
+
+    return pa.system_memory_pool()
+
+
+def _text_type() -> Any:
+    import pyarrow as pa
+
+    return pa.dictionary(pa.int32(), pa.string())
 
 
 def _unused_delimiter(text: str) -> str:
@@ -818,6 +915,33 @@ def _fold_array_batch(acc: StatsAccumulator, block: Any, idx: Sequence[int], k: 
         acc.add_matrix(block)
 
 
+def _page_releaser(arr: Any, data_offset: int) -> Callable[[int, int], None]:
+    """A function that drops the pages of a read range of a memory map from this process.
+
+    Pages of a memory-mapped file count in the resident memory of the process once touched;
+    dropping them as the scan moves on keeps memory flat in the size of the file (they are
+    clean file pages: the kernel reads them again if they are ever touched again).
+    """
+    import mmap
+
+    mm = getattr(arr, "_mmap", None)
+    if mm is None or not hasattr(mm, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+        return lambda start, stop: None
+    page = mmap.PAGESIZE
+    # numpy maps from a page-aligned offset below the array's start
+    base = data_offset - (data_offset % mmap.ALLOCATIONGRANULARITY)
+    lead = data_offset - base
+
+    def release(start: int, stop: int) -> None:
+        lo = (lead + start) // page * page
+        hi = (lead + stop) // page * page
+        if hi > lo:
+            with contextlib.suppress(OSError, ValueError):
+                mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+    return release
+
+
 class _NpyReader(_Reader):
     def __init__(self, display: str) -> None:
         self.display = display
@@ -852,10 +976,13 @@ class _NpyReader(_Reader):
             step = min(step, batch_rows)
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         header_bytes = self.n_bytes - n * row_bytes
+        release = _page_releaser(arr, header_bytes)
         for start in range(0, n, step):
-            _fold_array_batch(acc, arr[start : start + step], idx, k, self.display)
+            stop = min(n, start + step)
+            _fold_array_batch(acc, arr[start:stop], idx, k, self.display)
+            release(start * row_bytes, stop * row_bytes)
             if progress is not None:
-                progress(header_bytes + min(n, start + step) * row_bytes, self.n_bytes)
+                progress(header_bytes + stop * row_bytes, self.n_bytes)
         del arr
         return acc.result(self._source(targets))
 

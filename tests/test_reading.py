@@ -40,6 +40,14 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
     return p
 
 
+def small_chunks(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """Cut CSV text into chunks of about ``size`` bytes (to test what crosses chunks)."""
+    import outhead.reading as reading
+
+    for name in ("CSV_CHUNK_BYTES", "CSV_CHUNK_MIN", "CSV_CHUNK_MAX"):
+        monkeypatch.setattr(reading, name, size)
+
+
 def col(stats, name=None):  # type: ignore[no-untyped-def]
     if name is None:
         assert len(stats.columns) == 1
@@ -158,9 +166,8 @@ def test_tsv_format_is_reported(tmp_path: Path) -> None:
 def test_ints_then_text_in_a_later_chunk_reads_the_column_as_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outhead.reading as reading
 
-    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    small_chunks(monkeypatch, 64)
     body = "".join(f"{i % 3}\n" for i in range(200)) + "cat\n"
     s = scan_target(write(tmp_path, "y.csv", "y\n" + body))
     c = col(s)
@@ -172,9 +179,8 @@ def test_ints_then_text_in_a_later_chunk_reads_the_column_as_text(
 def test_ints_then_floats_in_a_later_chunk_widen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outhead.reading as reading
 
-    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    small_chunks(monkeypatch, 64)
     body = "".join(f"{i % 3}\n" for i in range(200)) + "1.0\n2.5\n"
     c = col(scan_target(write(tmp_path, "y.csv", "y\n" + body)))
     assert c.type == "float"
@@ -184,9 +190,8 @@ def test_ints_then_floats_in_a_later_chunk_widen(
 def test_all_missing_first_chunk_then_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outhead.reading as reading
 
-    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    small_chunks(monkeypatch, 64)
     body = "a,\n" * 50 + "b,3\nb,4\n"
     s = scan_target(write(tmp_path, "y.csv", "x,y\n" + body))
     c = col(s, "y")
@@ -194,13 +199,12 @@ def test_all_missing_first_chunk_then_values(
 
 
 def test_chunks_do_not_change_the_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import outhead.reading as reading
 
     rng = np.random.default_rng(1)
     labels = rng.choice(["a", "b", "c", "NA"], size=500)
     p = write(tmp_path, "y.csv", "id,label\n" + "".join(f"{i},{v}\n" for i, v in enumerate(labels)))
     whole = scan_target(p)
-    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 100)
+    small_chunks(monkeypatch, 100)
     small = scan_target(p, batch_rows=7)
     assert small.columns == whole.columns
     assert small.head == whole.head
