@@ -193,6 +193,17 @@ def peak_rss_mb(path: Path | None) -> float:
     return int(proc.stdout.strip()) / 1024  # kB -> MB
 
 
+def peak_rss_cli_mb(path: Path) -> float | None:
+    """Peak resident memory (MB) of ``outhead inspect FILE --json``, by ``/usr/bin/time``."""
+    if not Path("/usr/bin/time").exists():
+        return None
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", PY, "-m", "outhead", "inspect", str(path), "--json"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    return int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
 # ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
@@ -289,6 +300,10 @@ def main() -> None:
         memory[f"csv {m:,} rows"] = peak_rss_mb(int_csv(m))
         memory[f"csv str {m:,} rows"] = peak_rss_mb(str_csv(m))
         memory[f"npy {m:,} x 50"] = peak_rss_mb(multihot_npy(m))
+        for what, f in (("csv", int_csv(m)), ("npy", multihot_npy(m))):
+            cli = peak_rss_cli_mb(f)
+            if cli is not None:
+                memory[f"inspect {what} {m:,}"] = cli
         del label
     figures["peak_rss_mb"] = memory
 
@@ -303,10 +318,11 @@ def main() -> None:
     for name, mb in memory.items():
         print(f"  {name:<{width}}  {mb:8.1f}")
     small, big = sizes["mem_small"], sizes["mem_big"]
-    for prefix in ("csv", "csv str", "npy"):
-        tail = " x 50" if prefix == "npy" else " rows"
-        ratio = memory[f"{prefix} {big:,}{tail}"] / memory[f"{prefix} {small:,}{tail}"]
-        print(f"  {prefix} peak {big:,} / {small:,}: {ratio:.2f}x")
+    for prefix, tail in (("csv", " rows"), ("csv str", " rows"), ("npy", " x 50"),
+                         ("inspect csv", ""), ("inspect npy", "")):
+        if f"{prefix} {big:,}{tail}" in memory:
+            ratio = memory[f"{prefix} {big:,}{tail}"] / memory[f"{prefix} {small:,}{tail}"]
+            print(f"  {prefix} peak {big:,} / {small:,}: {ratio:.2f}x")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 
