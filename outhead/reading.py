@@ -160,6 +160,12 @@ def scan_target(
         if exc.path is None:
             exc.path = reader.display
         raise
+    except Exception as exc:
+        if type(exc).__module__.startswith("pyarrow"):
+            # pyarrow's word on contents it cannot read (a type it cannot turn into text...)
+            raise FormatError(f"cannot read the data: {str(exc).lower()}",
+                              path=reader.display) from None
+        raise
     finally:
         reader.close()
 
@@ -514,7 +520,16 @@ class _CsvReader(_Reader):
             at_eof = len(raw) < SNIFF_BYTES or not fh.read(1)
         bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         self.data_start = bom
-        text = raw[bom:].decode("utf-8", errors="replace")
+        self.encoding = "utf8"
+        try:
+            # the sample may end inside a character: ignore its last 3 bytes
+            raw[bom:].decode("utf-8") if at_eof else raw[bom:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            # Not UTF-8: the other encoding CSV exports commonly use (Excel on Windows).
+            self.encoding = "cp1252"
+            self.notes.append(_note("encoding", "the file is not utf-8; it was read as cp1252"))
+        text = raw[bom:].decode("utf-8" if self.encoding == "utf8" else "cp1252",
+                                errors="replace")
         lines = text.splitlines()
         if not at_eof and lines and not text.endswith(("\n", "\r")):
             lines = lines[:-1]  # a partial last line would look ragged
@@ -568,7 +583,8 @@ class _CsvReader(_Reader):
     def _options(self, targets: Sequence[str], types: dict[str, Any], threads: bool) -> Any:
         import pyarrow.csv as pcsv
 
-        read = pcsv.ReadOptions(column_names=list(self.all_columns), use_threads=threads)
+        read = pcsv.ReadOptions(column_names=list(self.all_columns), use_threads=threads,
+                                encoding=self.encoding)
         parse = pcsv.ParseOptions(
             delimiter=self.parse_delimiter,
             ignore_empty_lines=len(self.all_columns) > 1,
@@ -663,6 +679,15 @@ class _CsvReader(_Reader):
                     self._raise_parse_error(chunk, offset, targets, types, msg)
                 name = self.all_columns[int(m.group(1))]
                 current = types.get(name)
+                if "utf8" in msg.lower() or (
+                    current is not None and (pa.types.is_dictionary(current)
+                                             or pa.types.is_string(current))
+                ):
+                    raise FormatError(
+                        f"column {name!r} is not valid {self.encoding.replace('utf8', 'utf-8')} "
+                        "text",
+                        path=self.display,
+                    ) from None
                 if current is not None and pa.types.is_integer(current):
                     types[name] = pa.float64()  # ints then 1.5: the same numbers, widened
                     continue
@@ -712,6 +737,9 @@ class _CsvReader(_Reader):
             try:
                 stats = self._scan_once(targets, types, sep, progress, batch_rows, matrix)
             except _RestartAsText as restart:
+                if restart.column in text_columns:  # never loop: text cannot fail to convert
+                    raise FormatError(f"cannot read column {restart.column!r}",
+                                      path=self.display) from None
                 text_columns.add(restart.column)
                 self.notes.append(
                     _note(
@@ -865,6 +893,11 @@ def _array_columns(shape: tuple[int, ...], dtype: Any, display: str) -> list[str
     if dtype.names:
         raise FormatError("structured arrays are not supported; save one plain array",
                           path=display)
+    if dtype.kind not in "biufUS":
+        raise FormatError(
+            f"arrays of dtype {dtype} are not supported; expected numbers, bools or strings",
+            path=display,
+        )
     if len(shape) == 0 or len(shape) > 2:
         raise FormatError(
             f"arrays of {len(shape)} dimensions are not supported; expected 1 (a vector) or 2 "
@@ -1070,6 +1103,44 @@ class _NpzReader(_Reader):
 # ---------------------------------------------------------------------------------------------
 
 
+#: Joins the labels of a list cell (Parquet ``list<string>``) into one label-set cell.
+LIST_SEPARATOR = "|"
+
+
+def _arrow_kind(arrow_type: Any) -> str | None:
+    """``scalar`` for types a target column can have, ``list`` for lists of them, else None."""
+    import pyarrow as pa
+
+    t = arrow_type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return "list" if _arrow_kind(t.value_type) == "scalar" else None
+    if pa.types.is_nested(t) or pa.types.is_union(t):
+        return None
+    return "scalar"
+
+
+def _join_list(arr: Any, sep: str) -> Any:
+    """One text cell per row from a list column: the labels joined by ``sep``; empty lists and
+    null lists are missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_fixed_size_list(arr.type) or pa.types.is_large_list(arr.type):
+        arr = arr.cast(pa.list_(arr.type.value_type))
+    if pa.types.is_dictionary(arr.type.value_type):
+        arr = arr.cast(pa.list_(arr.type.value_type.value_type))
+    if not pa.types.is_string(arr.type.value_type):
+        arr = arr.cast(pa.list_(pa.string()))
+    from outhead.stats import string_array
+
+    # a scalar taken out of an array: pa.scalar() would import pandas
+    return pc.binary_join(arr, string_array([sep])[0])
+
+
 def _parquet_files(directory: str) -> list[str]:
     """The Parquet files under a dataset directory, in a stable order.
 
@@ -1141,13 +1212,31 @@ class _ParquetReader(_Reader):
         size = min(batch_rows, PARQUET_BATCH_ROWS) if batch_rows else PARQUET_BATCH_ROWS
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         done = 0
+        lists = set()
+        notes: list[Diagnostic] = []
+        for t in targets:
+            kind = _arrow_kind(self.arrow_types[self.all_columns.index(t)])
+            if kind == "list":
+                lists.add(t)
+            elif kind is None:
+                typ = self.arrow_types[self.all_columns.index(t)]
+                raise ColumnError(f"column {t!r} has type {typ}, which cannot be a target",
+                                  path=self.display)
+        if lists and len(targets) == 1 and sep is None:
+            # a list column is a label set per row: its cells are joined with "|" to be counted
+            sep = LIST_SEPARATOR
+            notes.append(_note("labelset-list", f"column {targets[0]!r} holds lists: read as "
+                               "sets of labels"))
+            acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         try:
             for pf in self.parts:
                 have = [t for t in targets if t in pf.schema_arrow.names]
                 for batch in pf.iter_batches(batch_size=size, columns=have):
                     n = batch.num_rows
                     cols = [
-                        batch.column(have.index(t)) if t in have else pa.nulls(n)
+                        (_join_list(batch.column(have.index(t)), sep or LIST_SEPARATOR)
+                         if t in lists else batch.column(have.index(t)))
+                        if t in have else pa.nulls(n)
                         for t in targets
                     ]
                     for start, stop in _split(batch_rows, n):
@@ -1158,4 +1247,4 @@ class _ParquetReader(_Reader):
         except (pa.ArrowInvalid, OSError) as exc:
             raise FormatError(f"cannot read the parquet data: {str(exc).lower()}",
                               path=self.display) from None
-        return acc.result(self._source(targets))
+        return acc.result(self._source(targets), notes)

@@ -223,6 +223,13 @@ def test_single_column_blank_lines_are_missing_but_trailing_ones_are_not(tmp_pat
     assert c.n_missing == 1 and c.counts == {1: 1, 2: 1}
 
 
+def test_cp1252_text_is_read_with_a_note(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "label\ncaf\u00e9\nth\u00e9\ncaf\u00e9\n".encode("cp1252"))
+    s = scan_target(p)
+    assert col(s).counts == {"caf\u00e9": 2, "th\u00e9": 1}
+    assert any(n.code == "encoding" for n in s.notes)
+
+
 def test_stdin(tmp_path: Path) -> None:
     s = scan_target("-", stdin=io.BytesIO(b"label\ncat\ndog\ncat\n"))
     assert s.source.path == "-" and s.source.n_bytes is None
@@ -376,6 +383,19 @@ def test_npy_object_array_is_refused_unread(tmp_path: Path) -> None:
         scan_target(tmp_path / "o.npy")
 
 
+def test_npy_complex_is_refused(tmp_path: Path) -> None:
+    np.save(tmp_path / "c.npy", np.array([1 + 2j]))
+    with pytest.raises(FormatError, match="dtype complex128"):
+        scan_target(tmp_path / "c.npy")
+
+
+def test_npy_big_endian_and_float16(tmp_path: Path) -> None:
+    np.save(tmp_path / "b.npy", np.array([1, 2, 2], dtype=">i4"))
+    np.save(tmp_path / "h.npy", np.array([0.5, 1.0], dtype=np.float16))
+    assert col(scan_target(tmp_path / "b.npy")).counts == {1: 1, 2: 2}
+    assert col(scan_target(tmp_path / "h.npy")).counts == {0.5: 1, 1: 1}
+
+
 def test_npy_three_dims_is_refused(tmp_path: Path) -> None:
     np.save(tmp_path / "t.npy", np.zeros((2, 2, 2)))
     with pytest.raises(FormatError, match="3 dimensions"):
@@ -458,6 +478,39 @@ def test_parquet_dictionary_and_bool_columns(tmp_path: Path) -> None:
     s = scan_target(tmp_path / "t.pq")
     assert col(s, "c").counts == {"x": 2, "y": 1}
     assert col(s, "b").counts == {True: 1, False: 1} and col(s, "b").n_missing == 1
+
+
+def test_parquet_list_column_is_label_sets(tmp_path: Path) -> None:
+    t = pa.table({"tags": [["He", "Ne"], ["Ar"], [], None, ["He"], ["Ne", "He"]]})
+    pq.write_table(t, tmp_path / "l.parquet")
+    s = scan_target(tmp_path / "l.parquet")
+    assert s.labelsets is not None and s.labelsets.separator == "|"
+    assert s.labelsets.token_counts == {"Ar": 1, "He": 3, "Ne": 2}
+    assert s.labelsets.size_counts == {1: 2, 2: 2}
+    assert s.columns[0].n_missing == 2  # the empty list and the null
+
+
+def test_parquet_int_list_column(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"y": [[1, 2], [2], [3, 1]]}), tmp_path / "l.parquet")
+    ls = scan_target(tmp_path / "l.parquet").labelsets
+    assert ls is not None and ls.token_counts == {"1": 2, "2": 2, "3": 1}
+
+
+def test_parquet_struct_column_is_refused(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"s": [{"a": 1}, {"a": 2}], "y": [0, 1]}), tmp_path / "s.parquet")
+    with pytest.raises(ColumnError, match="column 's' has type struct"):
+        scan_target(tmp_path / "s.parquet", columns=["s"])
+    assert scan_target(tmp_path / "s.parquet", columns=["y"]).n_rows == 2
+
+
+def test_parquet_directory_with_a_column_missing_from_one_file(tmp_path: Path) -> None:
+    d = tmp_path / "ds"
+    d.mkdir()
+    pq.write_table(pa.table({"y": [1, 2], "z": ["a", "b"]}), d / "a.parquet")
+    pq.write_table(pa.table({"y": [3]}), d / "b.parquet")
+    (d / "_SUCCESS").write_text("")
+    s = scan_target(d, columns=["z"])
+    assert col(s).counts == {"a": 1, "b": 1} and col(s).missing_rows == (2,)
 
 
 def test_parquet_that_is_not_parquet(tmp_path: Path) -> None:
