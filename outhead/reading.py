@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from outhead.diagnostics import Diagnostic
 from outhead.errors import (
@@ -387,8 +387,8 @@ def _column_type(arrow_type: Any) -> ColumnType:
 
 
 def _numpy_column_type(dtype: Any) -> ColumnType:
-    kind = dtype.kind
-    return {"i": "integer", "u": "integer", "f": "float", "b": "bool"}.get(kind, "string")
+    types: dict[str, ColumnType] = {"i": "integer", "u": "integer", "f": "float", "b": "bool"}
+    return types.get(dtype.kind, "string")
 
 
 def _sniff_format(path: str) -> str:
@@ -699,7 +699,7 @@ class _CsvReader(_Reader):
                 types[name] = _text_type()
 
     def _raise_parse_error(self, chunk: Any, offset: int, targets: Sequence[str],
-                           types: dict[str, Any], msg: str) -> None:
+                           types: dict[str, Any], msg: str) -> NoReturn:
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
@@ -727,7 +727,15 @@ class _CsvReader(_Reader):
         raise FormatError(f"cannot parse the file: {msg[:1].lower() + msg[1:]}",
                           path=self.display) from None
 
-    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
 
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
@@ -750,7 +758,15 @@ class _CsvReader(_Reader):
                 continue
             return stats
 
-    def _scan_once(self, targets, types, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def _scan_once(
+        self,
+        targets: list[str],
+        types: dict[str, Any],
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
         import pyarrow as pa
 
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep,
@@ -916,13 +932,13 @@ def _read_npy_header(fh: IO[bytes], display: str) -> tuple[tuple[int, ...], bool
     magic = fh.read(6)
     if magic != b"\x93NUMPY":
         raise FormatError("not a .npy file (no NPY magic bytes)", path=display)
-    major, minor = fh.read(2)
     fmt = np.lib.format
     try:
+        major, minor = fh.read(2)
         if major == 1:
-            return fmt.read_array_header_1_0(fh)  # type: ignore[no-any-return]
+            return fmt.read_array_header_1_0(fh)
         if major in (2, 3):
-            return fmt.read_array_header_2_0(fh)  # type: ignore[no-any-return]
+            return fmt.read_array_header_2_0(fh)
     except ValueError as exc:
         raise FormatError(f"corrupt .npy header: {exc}".lower(), path=display) from None
     raise FormatError(f"unsupported .npy version {major}.{minor}", path=display)
@@ -992,7 +1008,15 @@ class _NpyReader(_Reader):
         return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
                       n_rows=self.shape[0])
 
-    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
         import numpy as np
 
         idx = select_columns(self.all_columns, selectors, path=self.display)
@@ -1061,7 +1085,15 @@ class _NpzReader(_Reader):
         return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
                       n_rows=self.shape[0])
 
-    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
         import numpy as np
 
         idx = select_columns(self.all_columns, selectors, path=self.display)
@@ -1204,7 +1236,15 @@ class _ParquetReader(_Reader):
         types = tuple(_column_type(t) for t in self.arrow_types)
         return Schema(self._source(self.all_columns), types, n_rows=self.num_rows)
 
-    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
         import pyarrow as pa
 
         idx = select_columns(self.all_columns, selectors, path=self.display)

@@ -408,6 +408,12 @@ def test_npy_that_is_not_npy(tmp_path: Path) -> None:
         scan_target(p)
 
 
+@pytest.mark.parametrize("content", [b"\x93NUMPY", b"\x93NUMPY\x01\x00\x10\x00{'descr': 'x"])
+def test_npy_truncated_header(tmp_path: Path, content: bytes) -> None:
+    with pytest.raises(FormatError):
+        scan_target(write(tmp_path, "y.npy", content))
+
+
 def test_npy_empty(tmp_path: Path) -> None:
     np.save(tmp_path / "e.npy", np.zeros((0,)))
     with pytest.raises(EmptyTargetError):
