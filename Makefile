@@ -22,7 +22,7 @@ $(VENV)/.dev: $(BIN)/outhead
 ## demo: install outhead and run it on the sample data
 demo: $(BIN)/outhead
 	$(BIN)/outhead inspect sample_data/noble_gas.csv
-	$(BIN)/outhead inspect sample_data/noble_gas_presence.csv --json
+	$(BIN)/outhead inspect sample_data/noble_gas_presence.csv
 	$(BIN)/outhead scaffold sample_data/noble_gas.csv --features sample_data/gas_features.csv --out outhead_run/train.py --force
 	$(BIN)/outhead check sample_data/noble_gas_onehot.csv --units 6 --activation softmax --loss sparse_categorical_crossentropy || test $$? -eq 1
 

@@ -11,28 +11,58 @@ The library API (no printing anywhere in it)::
 
 from outhead._version import __version__
 from outhead.api import infer_target, inspect_target
+from outhead.checking import (
+    DeclaredHead,
+    Expectation,
+    Finding,
+    Report,
+    TargetSpec,
+    check_layout,
+    check_project,
+    check_targets,
+)
 from outhead.diagnostics import Diagnostic
 from outhead.errors import OutheadError
 from outhead.layout import Layout, LayoutKind, Task, infer_layout
 from outhead.recommend import Alternative, Head, MetricSpec, Recommendation, recommend
 from outhead.stats import ColumnStats, Source, TargetStats
 
+
+def __getattr__(name: str) -> object:
+    # The reader pulls in numpy and pyarrow: import it only when it is asked for.
+    if name in ("scan_target", "read_schema"):
+        from outhead import reading
+
+        return getattr(reading, name)
+    raise AttributeError(f"module 'outhead' has no attribute {name!r}")
+
+
 __all__ = [
     "Alternative",
     "ColumnStats",
+    "DeclaredHead",
     "Diagnostic",
+    "Expectation",
+    "Finding",
     "Head",
     "Layout",
     "LayoutKind",
     "MetricSpec",
     "OutheadError",
     "Recommendation",
+    "Report",
     "Source",
+    "TargetSpec",
     "TargetStats",
     "Task",
     "__version__",
+    "check_layout",
+    "check_project",
+    "check_targets",
     "infer_layout",
     "infer_target",
     "inspect_target",
+    "read_schema",
     "recommend",
+    "scan_target",
 ]

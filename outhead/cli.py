@@ -40,9 +40,11 @@ def _root(
 
 def _register() -> None:
     # Imported here so the command modules can stay import-light themselves.
-    from outhead.commands import inspect_cmd
+    from outhead.commands import check_cmd, inspect_cmd, scaffold_cmd
 
     app.command("inspect")(inspect_cmd.inspect)
+    app.command("scaffold")(scaffold_cmd.scaffold)
+    app.command("check")(check_cmd.check)
 
 
 _register()

@@ -13,6 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from outhead.layout import format_number
+
 if TYPE_CHECKING:
     from outhead.diagnostics import Diagnostic
     from outhead.recommend import Recommendation
@@ -26,16 +28,6 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
 def _section(title: str) -> Text:
     return Text(title, style="bold underline")
-
-
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "—"
-    if float(x).is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    if abs(x) >= 1000:
-        return f"{x:,.1f}"
-    return f"{x:.4g}"
 
 
 def _file_line(stats: TargetStats) -> Text:
@@ -61,7 +53,7 @@ def _values(col: ColumnStats) -> str:
     if col.counts is None:
         return f"more than {col.n_distinct - 1:,} distinct"
     if col.type in ("integer", "float") and col.n_distinct > 8:
-        return f"{_fmt(col.minimum)} .. {_fmt(col.maximum)}"
+        return f"{format_number(col.minimum or 0)} .. {format_number(col.maximum or 0)}"
     shown = sorted(col.counts, key=lambda v: (str(type(v)), v))[:8]
     more = ", ..." if col.n_distinct > 8 else ""
     return ", ".join(str(v) for v in shown) + more

@@ -179,10 +179,15 @@ class _Builder:
         self.stats = stats
         self.forced = forced
         self.path = stats.source.path
-        self.evidence: list[str] = []
-        self.diags: list[Diagnostic] = [
-            Diagnostic(n.code, n.message, n.fix, n.severity) for n in stats.notes
+        # How the file was read (a detected header, a detected separator) is evidence too; the
+        # reader's warnings stay warnings.
+        self.reading = [
+            f"{n.message}; {n.fix}" if n.fix else n.message
+            for n in stats.notes
+            if n.severity == "note"
         ]
+        self.evidence: list[str] = []
+        self.diags: list[Diagnostic] = [n for n in stats.notes if n.severity != "note"]
         n = stats.n_rows
         if n < SMALL_SAMPLE:
             self.diags.append(
@@ -216,6 +221,7 @@ class _Builder:
         return UsageError(message, path=self.path)
 
     def finish(self, kind: LayoutKind, task: Task, n_outputs: int, **kw: Any) -> Layout:
+        self.evidence[:0] = self.reading
         if self.forced is not None:
             self.evidence.insert(0, f"task forced with --task {self.forced.value}")
         return Layout(
@@ -308,10 +314,7 @@ class _Builder:
         lo, hi = min(sizes), max(sizes)
         n = self.stats.n_rows - col.n_missing
         mean = sum(k * v for k, v in sizes.items()) / max(1, sum(sizes.values()))
-        self.note(
-            f"column '{ls.column}' holds sets of labels separated by '{ls.separator}' "
-            f"({_example(self.stats)})"
-        )
+        self.note(f"cells such as {_example(self.stats)} hold several labels each")
         self.note(
             f"{len(labels)} distinct labels; each row has {lo} to {hi} (mean {mean:.2f}) over "
             f"{n} rows: the labels are not exclusive"
@@ -823,8 +826,8 @@ def _rows_with(
 def _example(stats: TargetStats) -> str:
     for row in stats.head:
         if row and row[0]:
-            return f"e.g. '{row[0]}'"
-    return "no example"
+            return f"'{row[0]}'"
+    return "these"
 
 
 def _distinct(col: ColumnStats) -> str:
@@ -843,7 +846,7 @@ def _names(names: tuple[str, ...]) -> str:
     return shown + (f", ... {len(names) - 6} more" if len(names) > 6 else "")
 
 
-def _num(x: float) -> str:
+def format_number(x: float) -> str:
     """A number for humans: thousands separators, 4 significant digits below 1000."""
     if x != x:
         return "nan"
@@ -852,3 +855,6 @@ def _num(x: float) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.4g}"
+
+
+_num = format_number  # the short name the messages above use

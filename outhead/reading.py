@@ -270,7 +270,8 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
       other cells are numbers or bools;
     * *data*: it is a number or a bool, or its text recurs in the column (as a whole cell or as
       a label of a label set);
-    * *header, weakly*: text that never recurs below, over a column whose cells do recur.
+    * *header, weakly*: text that never recurs below, over a column whose cells do recur;
+    * nothing: text over a column of unique text (ids, titles).
 
     The first row is a header when no text cell votes data and the strong votes outnumber the
     number cells (a header may name a column ``3``), or when every column votes header (weakly
@@ -316,8 +317,8 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
             data += 1
         elif len(set(present)) < len(present) or len(present) < 5:
             weak += 1
-        else:
-            data += 1  # a column of unique text (ids): the first cell is likely one more
+        # else: a column of unique text (ids, titles) says nothing either way; the other
+        # columns decide.
     if data == 0 and strong > numbers:
         return True, "the first line is text over columns of numbers"
     if data == numbers == 0 and weak > 0 and len({v.strip() for v in first}) == len(first):

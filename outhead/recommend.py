@@ -467,8 +467,8 @@ def recommend(
                     "one-hot labels",
                     _head(k, "softmax", _CCE),
                     _class_metrics(k, sparse=False),
-                    "the same model on one-hot labels (keras.utils.to_categorical(y, "
-                    f"{k})); the sparse form saves memory",
+                    "the same model on one-hot labels; the sparse form saves memory",
+                    f"one-hot encode the class ids first: keras.utils.to_categorical(y, {k})",
                 )
             )
         if kind == LayoutKind.PROBABILITIES:

@@ -1,6 +1,7 @@
 """Write the sample targets and their feature files (seeded, deterministic).
 
-Run from anywhere: ``python sample_data/make_samples.py``. Every data set draws from its own
+Run from anywhere: ``python sample_data/make_samples.py [OUT_DIR]`` (default: next to this
+script). Every data set draws from its own
 seeded generator, so changing one never changes the others, and the files come out byte for byte
 the same on every run (CSV is written by hand with fixed decimals, not by pandas).
 
@@ -11,12 +12,14 @@ baseline in a few epochs: the scaffold's end-to-end tests rely on that.
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+OUT = HERE
 N_ROWS = 400
 GASES = ("He", "Ne", "Ar", "Kr", "Xe", "Rn")
 # Physical properties the noisy "measurements" scatter around: gas density at STP (g/L),
@@ -41,7 +44,7 @@ def write_csv(
 ) -> None:
     """Write columns (equal length) as a CSV file with a header, floats at fixed decimals."""
     rows = zip(*columns, strict=True)
-    with open(HERE / name, "w", newline="", encoding="utf-8") as fh:
+    with open(OUT / name, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
@@ -54,7 +57,7 @@ def write_parquet(name: str, data: dict[str, np.ndarray]) -> None:
     import pyarrow.parquet as pq
 
     table = pa.table({k: pa.array(v) for k, v in data.items()})
-    pq.write_table(table, HERE / name, compression="snappy", write_statistics=False)
+    pq.write_table(table, OUT / name, compression="snappy", write_statistics=False)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -135,8 +138,8 @@ def make_machines() -> None:
     write_csv("machine_failure_onehot.csv", ["ok", "failed"], [1 - failed, failed])
     yes_no = np.where(failed == 1, "yes", "no")
     write_csv("machine_failure_yesno.csv", ["failed"], [yes_no])
-    np.save(HERE / "machine_features.npy", np.stack(features, axis=1).astype(np.float32))
-    np.save(HERE / "machine_failure.npy", failed.astype(np.int64))
+    np.save(OUT / "machine_features.npy", np.stack(features, axis=1).astype(np.float32))
+    np.save(OUT / "machine_failure.npy", failed.astype(np.int64))
 
     # The same machines as one table: an R-style row index, a string category, a bool, and
     # missing cells in the features (never in the target).
@@ -190,7 +193,7 @@ def make_gases() -> None:
     write_csv("noble_gas_period.csv", ["period"], [k + 1])
     onehot = np.eye(len(GASES), dtype=np.int64)[k]
     write_csv("noble_gas_onehot.csv", list(GASES), list(onehot.T))
-    np.save(HERE / "noble_gas.npy", names.astype("<U2"))
+    np.save(OUT / "noble_gas.npy", names.astype("<U2"))
 
 
 def _spectrum(rng: np.random.Generator, amounts: np.ndarray, n_channels: int) -> np.ndarray:
@@ -214,7 +217,7 @@ def make_mixtures() -> None:
     header = [f"line_{i:02d}" for i in range(12)]
     write_csv("mixture_features.csv", header, list(spectrum.T), decimals=4)
     write_csv("noble_gas_presence.csv", list(GASES), list(present.T))
-    np.save(HERE / "noble_gas_presence.npy", present.astype(np.int8))
+    np.save(OUT / "noble_gas_presence.npy", present.astype(np.int8))
     sets = ["|".join(g for g, on in zip(GASES, row, strict=True) if on) for row in present]
     write_csv("noble_gas_sets.csv", ["gases"], [sets])
 
@@ -229,7 +232,11 @@ def make_mixtures() -> None:
 
 
 def main() -> None:
-    """Write every sample file next to this script."""
+    """Write every sample file next to this script, or into the folder given as argument."""
+    global OUT
+    if len(sys.argv) > 1:
+        OUT = Path(sys.argv[1])
+        OUT.mkdir(parents=True, exist_ok=True)
     make_houses()
     make_engines()
     make_buildings()

@@ -267,3 +267,55 @@ def test_inspect_never_imports_heavy_modules() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes real exports have.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_wide_table_asks_for_the_target_column(runner: CliRunner, tmp_path: Path) -> None:
+    species = ["setosa", "versicolor", "virginica"]
+    lines = ["sepal_length,sepal_width,petal_length,petal_width,species"]
+    lines += [f"{5 + i % 7 / 3:.1f},3.{i % 9},1.{i % 5},0.{i % 3},{species[i // 50]}"
+              for i in range(150)]
+    path = tmp_path / "iris.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["inspect", str(path)])
+    assert result.exit_code == 2
+    assert "--column species" in result.stderr
+    doc = _inspect_json(runner, str(path), "-c", "species")
+    assert (doc["task"], doc["units"]) == ("multiclass", 3)
+    doc = _inspect_json(runner, str(path), "-c", "4")
+    assert doc["columns"] == ["species"]
+
+
+def test_text_table_with_an_id_column_and_label_sets(runner: CliRunner, tmp_path: Path) -> None:
+    genres = ["Action", "Comedy", "Drama", "Horror", "Romance"]
+    lines = ["title,genres"]
+    lines += [f"movie {i},{';'.join(genres[j] for j in range(5) if (i >> j) & 1 or j == i % 5)}"
+              for i in range(120)]
+    path = tmp_path / "movies.csv"
+    path.write_text("\n".join(lines) + "\n")
+    doc = _inspect_json(runner, str(path), "-c", "genres")
+    assert (doc["task"], doc["layout"], doc["units"]) == ("multilabel", "label-sets", 5)
+    assert doc["classes"] == genres
+    assert doc["source"]["header"] is True
+
+
+def test_semicolons_crlf_and_missing_labels(runner: CliRunner, tmp_path: Path) -> None:
+    rows = ["id;label"] + [f"{i};{['yes', 'no', '', 'NA'][i % 4]}" for i in range(80)]
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
+    doc = _inspect_json(runner, str(path), "--column", "label")
+    assert doc["task"] == "binary" and doc["classes"] == ["no", "yes"]
+    missing = next(w for w in doc["warnings"] if w["code"] == "missing-values")
+    assert missing["message"].startswith("40 missing")
+
+
+def test_headerless_integer_labels(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "y.csv"
+    path.write_text("".join(f"{i % 4}\n" for i in range(60)))
+    doc = _inspect_json(runner, str(path))
+    assert (doc["task"], doc["units"], doc["n_rows"]) == ("multiclass", 4, 60)
+    assert doc["source"]["header"] is False

@@ -21,8 +21,15 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
+class ReportFormat(str, Enum):
+    """Output formats of ``inspect`` and ``scaffold``'s reports."""
+
+    human = "human"
+    json = "json"
+
+
 class OutputFormat(str, Enum):
-    """Output formats; ``github`` is only meaningful for ``check``."""
+    """Output formats of ``check``, which adds GitHub workflow annotations."""
 
     human = "human"
     json = "json"
@@ -44,13 +51,15 @@ ColumnOpt = Annotated[
     typer.Option(
         "--column",
         "-c",
+        metavar="COLUMN",
         help="Target column: a name, a 0-based index or a glob such as 'label_*'. Repeat for "
         "several (one-hot, multi-hot, several regression targets). Default: every column.",
         show_default=False,
     ),
 ]
 KeyOpt = Annotated[
-    str | None, typer.Option("--key", help="NPZ: the array to read (default: the only one).")
+    str | None,
+    typer.Option("--key", metavar="KEY", help="NPZ: the array to read (default: the only one)."),
 ]
 HeaderOpt = Annotated[
     bool | None,
@@ -64,6 +73,7 @@ SepOpt = Annotated[
     str | None,
     typer.Option(
         "--sep",
+        metavar="SEP",
         help="Separator inside a cell that holds a set of labels ('Kr|Xe'). Default: detected "
         "when unambiguous.",
     ),
@@ -72,7 +82,9 @@ TaskOpt = Annotated[
     TaskChoice | None,
     typer.Option(
         "--task",
-        help="Force the task when you know better than the data; outhead warns where the data "
+        metavar="TASK",
+        help="Force the task when you know better than the data (regression, "
+        "bounded-regression, binary, multiclass, multilabel); outhead warns where the data "
         "disagrees.",
         case_sensitive=False,
     ),

@@ -11,7 +11,7 @@ from outhead.commands.common import (
     HeaderOpt,
     JsonOpt,
     KeyOpt,
-    OutputFormat,
+    ReportFormat,
     SepOpt,
     TaskOpt,
     handle_errors,
@@ -24,6 +24,7 @@ def inspect(
     target: Annotated[
         str,
         typer.Argument(
+            metavar="TARGET",
             help="Target file: CSV, TSV, NPY, NPZ, Parquet (or a directory of Parquet files); "
             "'-' reads CSV from standard input.",
             show_default=False,
@@ -47,9 +48,11 @@ def inspect(
         typer.Option("--two-node", help="Binary label vector: recommend 2 softmax units."),
     ] = False,
     output_format: Annotated[
-        OutputFormat,
-        typer.Option("--format", help="human (Rich) or json (one JSON object on stdout)."),
-    ] = OutputFormat.human,
+        ReportFormat,
+        typer.Option(
+            "--format", metavar="FORMAT", help="human (Rich) or json (one JSON object on stdout)."
+        ),
+    ] = ReportFormat.human,
     as_json: JsonOpt = False,
     width: Annotated[
         int | None, typer.Option("--width", help="Wrap human output at this width.", hidden=True)
@@ -61,11 +64,7 @@ def inspect(
     activation, loss, explicit metrics, how to turn outputs into labels), the Keras code, the
     alternatives, class counts and warnings. Exit codes: 0 done, 2 bad input.
     """
-    json_out = as_json or output_format == OutputFormat.json
-    if output_format == OutputFormat.github:
-        from outhead.commands.common import fail
-
-        fail("--format github is for 'outhead check'", as_json=False)
+    json_out = as_json or output_format == ReportFormat.json
     with handle_errors(as_json=json_out):
         from outhead.api import inspect_target
         from outhead.display import progress_bar

@@ -1,0 +1,203 @@
+"""``outhead scaffold``: render a runnable Keras training script for a target.
+
+The script goes to stdout, or to ``--out`` (never over an existing file without ``--force``);
+status lines go to stderr. The core (``outhead.scaffold``, ``outhead.render``) is imported when
+the command runs, so ``outhead --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from outhead.commands.common import HeaderOpt, KeyOpt, SepOpt, TaskOpt, handle_errors
+
+DEFAULTS_HIDDEN = "64,32"
+
+
+def scaffold(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="TARGET",
+            help="The target file (with --features), or one table holding the target and the "
+            "features (with --target).",
+            show_default=False,
+        ),
+    ],
+    features: Annotated[
+        str | None,
+        typer.Option(
+            "--features",
+            "-f",
+            metavar="FILE",
+            help="The features file, rows aligned with the target (any format inspect reads).",
+            show_default=False,
+        ),
+    ] = None,
+    target_columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            "-t",
+            metavar="COLUMN",
+            help="Target column of the table (repeat for several). Without --features, the "
+            "other columns are the features.",
+            show_default=False,
+        ),
+    ] = None,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drop",
+            metavar="COLUMN",
+            help="A table column that is not a feature, such as an ID (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Write the script to this file instead of stdout.",
+            show_default=False,
+            dir_okay=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --out file if it exists.")
+    ] = False,
+    hidden: Annotated[
+        str,
+        typer.Option(
+            "--hidden",
+            metavar="UNITS",
+            help="Units of the hidden ReLU layers, comma-separated; '' for none.",
+        ),
+    ] = DEFAULTS_HIDDEN,
+    epochs: Annotated[
+        int,
+        typer.Option(
+            "--epochs", metavar="N", help="Most epochs (early stopping usually ends sooner)."
+        ),
+    ] = 100,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", metavar="N", help="Rows per batch.")
+    ] = 32,
+    validation_split: Annotated[
+        float,
+        typer.Option(
+            "--validation-split",
+            metavar="FRACTION",
+            help="Fraction of rows for validation (early stopping).",
+        ),
+    ] = 0.2,
+    test_split: Annotated[
+        float,
+        typer.Option(
+            "--test-split", metavar="FRACTION", help="Fraction of rows for the final test scores."
+        ),
+    ] = 0.2,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="Seed for the split and the weights.")
+    ] = 42,
+    task: TaskOpt = None,
+    two_node: Annotated[
+        bool,
+        typer.Option("--two-node", help="Binary labels: two softmax units instead of one sigmoid."),
+    ] = False,
+    from_logits: Annotated[
+        bool,
+        typer.Option(
+            "--from-logits",
+            help="Linear output with from_logits=True (numerically stable); the script turns "
+            "logits into probabilities when it predicts.",
+        ),
+    ] = False,
+    distribute: Annotated[
+        bool,
+        typer.Option(
+            "--distribute",
+            help="Build the model in a tf.distribute scope: MirroredStrategy on one machine, "
+            "MultiWorkerMirroredStrategy when TF_CONFIG is set.",
+        ),
+    ] = False,
+    key: KeyOpt = None,
+    features_key: Annotated[
+        str | None,
+        typer.Option("--features-key", metavar="KEY", help="NPZ features: the array to read."),
+    ] = None,
+    header: HeaderOpt = None,
+    sep: SepOpt = None,
+) -> None:
+    """Render a Keras training script that runs as is and learns the recommended head.
+
+    Examples:
+
+      outhead scaffold y.csv --features X.csv --out train.py
+
+      outhead scaffold table.csv --target label --drop id --out train.py
+    """
+    with handle_errors(as_json=False):
+        from outhead.errors import OutputExistsError
+        from outhead.render import ScaffoldOptions
+        from outhead.scaffold import scaffold_script
+
+        options = ScaffoldOptions(
+            hidden=_parse_hidden(hidden),
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            test_split=test_split,
+            seed=seed,
+            two_node=two_node,
+            from_logits=from_logits,
+            distribute=distribute,
+        )
+        if out is not None and out.exists() and not force:
+            raise OutputExistsError("exists; use --force to overwrite it", path=str(out))
+        result = scaffold_script(
+            target,
+            target_columns=target_columns,
+            features_path=features,
+            drop=drop or (),
+            key=key,
+            features_key=features_key,
+            header=header,
+            sep=sep,
+            task=task.value if task is not None else None,
+            options=options,
+        )
+        for note in result.notes:
+            sys.stderr.write(f"note: {note}\n")
+        plan = result.plan
+        summary = (
+            f"{result.recommendation.task.value}: Dense({plan.units}, {plan.activation}) + "
+            f"{plan.loss_class}{'(from_logits=True)' if plan.from_logits else ''}"
+        )
+        if out is None:
+            sys.stdout.write(result.script)
+            sys.stdout.flush()
+            sys.stderr.write(f"rendered the training script ({summary}) to stdout\n")
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(result.script, encoding="utf-8", newline="\n")
+            sys.stderr.write(f"wrote {out} ({summary}); run it with: python {out}\n")
+
+
+def _parse_hidden(text: str) -> tuple[int, ...]:
+    """``"64,32"`` -> ``(64, 32)``; ``""`` -> ``()`` (no hidden layer)."""
+    from outhead.errors import UsageError
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise UsageError(
+            f"--hidden takes comma-separated integers such as 64,32, not {text!r}"
+        ) from None

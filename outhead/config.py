@@ -1,0 +1,315 @@
+"""The project configuration of ``outhead check``: ``[tool.outhead]`` or ``outhead.toml``.
+
+A project lists its targets, each with how to read it, what it must be and (optionally) the head
+or saved model trained on it::
+
+    [tool.outhead]            # in pyproject.toml; outhead.toml holds the same keys at top level
+    strict = false            # warnings fail the check too (like --strict)
+
+    [[tool.outhead.targets]]
+    path = "data/gases.csv"   # relative to the file that holds the configuration
+    columns = ["gas"]         # reading options: columns (or column), key, header, sep
+    expect = "multiclass"     # regression | bounded-regression | binary | multiclass | multilabel
+    classes = ["He", "Ne", "Ar", "Kr", "Xe", "Rn"]   # or a count: classes = 6
+    allow_missing = false
+    max_imbalance = 20
+    model = "models/gases.keras"                     # a saved Keras model to check, or:
+    head = { units = 6, activation = "softmax", loss = "sparse_categorical_crossentropy",
+             from_logits = false, metrics = ["accuracy"], class_weight = false }
+
+:func:`find_config` searches upward from a directory the way ruff does (``outhead.toml`` first,
+then a ``pyproject.toml`` that has a ``[tool.outhead]`` table); :func:`load_config` validates and
+returns :class:`~outhead.checking.TargetSpec` objects.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from outhead.checking import DeclaredHead, Expectation, ReadOptions, TargetSpec
+from outhead.errors import ConfigError, MissingDependencyError
+from outhead.layout import Task
+
+CONFIG_NAMES = ("outhead.toml", "pyproject.toml")
+
+_TARGET_KEYS = {
+    "path", "columns", "column", "key", "header", "sep", "expect", "classes",
+    "allow_missing", "max_imbalance", "model", "head",
+}  # fmt: skip
+_HEAD_KEYS = {"units", "activation", "loss", "from_logits", "metrics", "class_weight"}
+_TOP_KEYS = {"targets", "strict"}
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A loaded configuration: where it came from, its targets and whether it is strict."""
+
+    path: Path
+    targets: tuple[TargetSpec, ...]
+    strict: bool = False
+
+
+def _toml() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    try:
+        import tomli
+    except ImportError:
+        raise MissingDependencyError(
+            "reading outhead.toml / pyproject.toml needs Python 3.11+ (tomllib) or the tomli "
+            "package on Python 3.10: pip install tomli"
+        ) from None
+    return tomli
+
+
+def _read_toml(path: Path, shown: str | None = None) -> dict[str, Any]:
+    toml = _toml()
+    where = shown or str(path)
+    try:
+        with path.open("rb") as fh:
+            data: dict[str, Any] = toml.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the configuration: {exc.strerror}", path=where) from None
+    except toml.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=where) from None
+    return data
+
+
+def _section(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The outhead table of a parsed file, and the dotted prefix of its keys in messages."""
+    if path.name == "pyproject.toml":
+        tool = data.get("tool")
+        section = tool.get("outhead") if isinstance(tool, dict) else None
+        return (section if isinstance(section, dict) else None), "tool.outhead"
+    return data, ""
+
+
+def find_config(start: str | Path | None = None) -> Path | None:
+    """Search ``start`` (default: the cwd) and its parents for the project configuration.
+
+    In each directory ``outhead.toml`` wins; a ``pyproject.toml`` counts only when it has a
+    ``[tool.outhead]`` table (so a project's own pyproject without it does not stop the search).
+
+    Returns:
+        The configuration file, or None when no directory up to the root has one.
+    """
+    here = _absolute(start or Path.cwd())
+    for folder in (here, *here.parents):
+        candidate = folder / "outhead.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                section, _ = _section(candidate, _read_toml(candidate))
+            except ConfigError:
+                # A broken pyproject that is not ours must not stop the search either.
+                continue
+            if section is not None:
+                return candidate
+    return None
+
+
+def load_config(path: str | Path, *, cwd: str | Path | None = None) -> ProjectConfig:
+    """Read and validate a configuration file.
+
+    Args:
+        path: ``outhead.toml``, ``pyproject.toml`` (its ``[tool.outhead]`` table) or any TOML
+            file with the ``outhead.toml`` layout.
+        cwd: the directory target paths are shown relative to (default: the cwd).
+
+    Returns:
+        The :class:`ProjectConfig`; target and model paths are resolved against the
+        configuration file's folder.
+
+    Raises:
+        ConfigError: the file is not valid TOML, has no outhead table or no targets, or a key
+            has a wrong name or value (the message names the key, e.g.
+            ``tool.outhead.targets[1].classes``).
+        MissingDependencyError: Python 3.10 without ``tomli``.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError("configuration file not found", path=str(path))
+    shown_from = _absolute(cwd or Path.cwd())
+    where = _display(_absolute(file), shown_from)
+    data = _read_toml(file, where)
+    section, prefix = _section(file, data)
+    if section is None:
+        raise ConfigError("no [tool.outhead] table", path=where)
+    dot = f"{prefix}." if prefix else ""
+    unknown = sorted(set(section) - _TOP_KEYS)
+    if unknown and not prefix:
+        raise ConfigError(f"unknown key {unknown[0]!r} (expected: targets, strict)", path=where)
+    strict = section.get("strict", False)
+    if not isinstance(strict, bool):
+        raise ConfigError(f"{dot}strict: expected true or false, got {strict!r}", path=where)
+    targets = section.get("targets")
+    if not isinstance(targets, list) or not targets:
+        raise ConfigError(
+            f"{dot}targets: expected a list of targets ([[{dot}targets]] tables with a 'path')",
+            path=where,
+        )
+    base = _absolute(file).parent
+    specs = tuple(
+        _target(item, f"{dot}targets[{i}]", base, shown_from, where)
+        for i, item in enumerate(targets)
+    )
+    return ProjectConfig(path=file, targets=specs, strict=strict)
+
+
+def _absolute(path: str | Path) -> Path:
+    # Not resolve(): a symlinked data folder keeps the name the configuration gives it.
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
+def _display(path: Path, cwd: Path) -> str:
+    """The path as findings show it: relative to the cwd when that stays short (``data/y.csv``,
+    ``../data/y.csv``), else absolute."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        pass
+    if path.anchor == cwd.anchor:
+        rel = Path(os.path.relpath(path, cwd))
+        if rel.parts[:3] != ("..", "..", ".."):
+            return rel.as_posix()
+    return str(path)
+
+
+def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpec:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{key}: expected a table with a 'path'", path=where)
+    unknown = sorted(set(item) - _TARGET_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{key}.{unknown[0]}: unknown key (expected one of: {', '.join(sorted(_TARGET_KEYS))})",
+            path=where,
+        )
+    raw_path = _get(item, "path", str, key, where, required=True)
+    target = _absolute(base / raw_path) if raw_path != "-" else Path("-")
+    if "columns" in item and "column" in item:
+        raise ConfigError(f"{key}: give 'columns' or 'column', not both", path=where)
+    columns: tuple[str, ...] | None = None
+    if "column" in item:
+        columns = (_column(item["column"], f"{key}.column", where),)
+    elif "columns" in item:
+        value = item["columns"]
+        if not isinstance(value, list) or not value:
+            raise ConfigError(f"{key}.columns: expected a list of column names", path=where)
+        columns = tuple(_column(v, f"{key}.columns", where) for v in value)
+    read = ReadOptions(
+        columns=columns,
+        key=_get(item, "key", str, key, where),
+        header=_get(item, "header", bool, key, where),
+        sep=_get(item, "sep", str, key, where),
+    )
+    expect = Expectation(
+        task=_task(item.get("expect"), f"{key}.expect", where),
+        classes=_classes(item.get("classes"), f"{key}.classes", where),
+        allow_missing=_get(item, "allow_missing", bool, key, where) or False,
+        max_imbalance=_imbalance(item.get("max_imbalance"), f"{key}.max_imbalance", where),
+    )
+    model = _get(item, "model", str, key, where)
+    model_path = str(_absolute(base / model)) if model is not None else None
+    head = _head(item["head"], f"{key}.head", where) if "head" in item else None
+    return TargetSpec(
+        path=str(target),
+        read=read,
+        expect=expect,
+        head=head,
+        model=model_path,
+        display=_display(target, cwd) if raw_path != "-" else "-",
+    )
+
+
+def _get(item: dict[str, Any], name: str, kind: type, key: str, where: str, *,
+         required: bool = False) -> Any:  # fmt: skip
+    if name not in item:
+        if required:
+            raise ConfigError(f"{key}.{name}: missing", path=where)
+        return None
+    value = item[name]
+    # bool is an int subclass: reject true where a number is expected, and vice versa.
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        expected = {str: "a string", bool: "true or false", int: "an integer"}[kind]
+        raise ConfigError(f"{key}.{name}: expected {expected}, got {value!r}", path=where)
+    return value
+
+
+def _column(value: Any, key: str, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError(f"{key}: expected a column name or index, got {value!r}", path=where)
+    return str(value)
+
+
+def _task(value: Any, key: str, where: str) -> Task | None:
+    if value is None:
+        return None
+    try:
+        return Task(value)
+    except ValueError:
+        choices = ", ".join(t.value for t in Task)
+        raise ConfigError(f"{key}: expected one of {choices}, got {value!r}", path=where) from None
+
+
+def _classes(value: Any, key: str, where: str) -> int | tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
+    ):
+        names = tuple(str(v) for v in value)
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{key}: class names repeat", path=where)
+        return names
+    raise ConfigError(
+        f"{key}: expected a number of classes or a list of class names, got {value!r}",
+        path=where,
+    )
+
+
+def _imbalance(value: Any, key: str, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
+        raise ConfigError(f"{key}: expected a ratio >= 1 (e.g. 20), got {value!r}", path=where)
+    return float(value)
+
+
+def _head(value: Any, key: str, where: str) -> DeclaredHead:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected a table (units, activation, loss...)", path=where)
+    unknown = sorted(set(value) - _HEAD_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{key}.{unknown[0]}: unknown key (expected one of: {', '.join(sorted(_HEAD_KEYS))})",
+            path=where,
+        )
+    units = _get(value, "units", int, key, where)
+    if units is not None and units < 1:
+        raise ConfigError(f"{key}.units: expected a positive integer, got {units}", path=where)
+    metrics = value.get("metrics", [])
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
+        raise ConfigError(f"{key}.metrics: expected a list of metric names", path=where)
+    return DeclaredHead(
+        units=units,
+        activation=_get(value, "activation", str, key, where),
+        loss=_get(value, "loss", str, key, where),
+        from_logits=_get(value, "from_logits", bool, key, where) or False,
+        metrics=tuple(metrics),
+        class_weight=_get(value, "class_weight", bool, key, where) or False,
+        source=where,
+    )

@@ -1,0 +1,465 @@
+"""Rendering: from a recommendation to a runnable Keras 3 training script.
+
+:func:`render_script` is pure: it takes the recommendation, where the target and the features
+come from, and the training options, and returns the text of ``train.py``. The text comes from
+the Jinja template ``train.py.jinja`` (``templates/`` in a source checkout, ``outhead/templates``
+inside the wheel) and is byte-stable: the same inputs always give the same bytes.
+
+Every value that comes from the data (paths, column names, class names) enters the script through
+:func:`py_literal` (the ``py`` filter) or :func:`comment_text` (the ``comment`` filter), never as
+pasted text, so a hostile column name stays a harmless string.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from outhead.errors import TemplateError, UsageError
+from outhead.layout import LayoutKind, Task
+from outhead.recommend import Decision, MetricSpec, Recommendation
+from outhead.stats import MISSING_TOKENS, Source
+
+TEMPLATE_NAME = "train.py.jinja"
+
+Encoding = Literal["standardize", "bounded", "binary", "index", "matrix", "label-sets"]
+"""How the script turns the target file into the array the model trains on:
+
+* ``standardize``: regression targets, scaled to mean 0 / std 1 (reported back in their units);
+* ``bounded``: one column in [0, 1], kept as is (the sigmoid output covers it);
+* ``binary``: two labels mapped to 0/1, one sigmoid unit;
+* ``index``: labels mapped to 0..K-1 (sparse categorical; also binary with ``--two-node``);
+* ``matrix``: one-hot, multi-hot or probability columns, kept (indicator pairs mapped to 0/1);
+* ``label-sets``: one text column of label sets (``Kr|Xe``) turned into a multi-hot matrix.
+"""
+
+#: Metrics that read probabilities and cannot be given a logit threshold (keras-head-facts M8).
+_NO_LOGITS = frozenset({"F1Score", "FBetaScore"})
+_SOFTMAX_LOSSES = frozenset({"SparseCategoricalCrossentropy", "CategoricalCrossentropy"})
+#: Losses that accept ``from_logits``.
+_LOGIT_LOSSES = frozenset(
+    {
+        "BinaryCrossentropy",
+        "CategoricalCrossentropy",
+        "SparseCategoricalCrossentropy",
+        "BinaryFocalCrossentropy",
+        "CategoricalFocalCrossentropy",
+    }
+)
+_LITERAL_WIDTH = 72
+"""Literals longer than this are written one item per line (the script stays within 100 columns)."""
+
+
+@dataclass(frozen=True)
+class ScaffoldOptions:
+    """How the generated script trains (its defaults; the script's flags override some)."""
+
+    hidden: tuple[int, ...] = (64, 32)
+    """Units of the hidden ``Dense(relu)`` layers, in order; empty for a linear model."""
+    epochs: int = 100
+    """Upper bound on epochs; early stopping usually ends training sooner."""
+    batch_size: int = 32
+    validation_split: float = 0.2
+    """Fraction of the rows held out to watch the validation loss (early stopping)."""
+    test_split: float = 0.2
+    """Fraction of the rows held out for the final test scores in ``metrics.json``."""
+    seed: int = 42
+    patience: int = 10
+    """Epochs without a better validation loss before early stopping."""
+    two_node: bool = False
+    """Binary label vectors: two softmax units on one-hot labels instead of one sigmoid unit."""
+    from_logits: bool = False
+    """Linear output with ``from_logits=True`` losses and logit-reading metrics."""
+    distribute: bool = False
+    """Build and compile inside a ``tf.distribute`` strategy scope."""
+    output_dir: str = "outhead_run"
+
+    def __post_init__(self) -> None:
+        if any(u < 1 for u in self.hidden):
+            raise UsageError("hidden layer sizes must be positive integers")
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
+            raise UsageError("epochs, batch size and patience must be at least 1")
+        for name in ("validation_split", "test_split"):
+            value = getattr(self, name)
+            if not 0.0 < value < 0.5:
+                raise UsageError(f"{name.replace('_', ' ')} must be between 0 and 0.5, got {value}")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Where the features come from.
+
+    Either a separate file whose every column is a feature (``columns`` is None), or the target's
+    own table (``in_target_file``), with the feature columns listed.
+    """
+
+    source: Source
+    columns: tuple[str, ...] | None = None
+    in_target_file: bool = False
+    dropped: tuple[str, ...] = ()
+    """Columns of the table left out on purpose (``--drop``, a row index), for the header."""
+
+
+@dataclass(frozen=True)
+class HeadPlan:
+    """The head the script builds, after the options (``--two-node``, ``--from-logits``)."""
+
+    units: int
+    activation: str
+    loss_class: str
+    from_logits: bool
+    metrics: tuple[MetricSpec, ...]
+    encoding: Encoding
+    decision: Decision
+    threshold: float | None
+    """The probability threshold of threshold decisions (the script applies the sigmoid to
+    logits before comparing)."""
+    class_weight: bool
+    """Weight the classes (single-label classes that are imbalanced)."""
+    stratify: bool
+    """Split train/validation/test per class."""
+    dropped_metrics: tuple[str, ...] = field(default=())
+    """Metrics of the recommendation left out because they cannot read logits."""
+    notes: tuple[str, ...] = field(default=())
+    """Options that did not apply to this head and were ignored, one sentence each."""
+
+    def layer_code(self) -> str:
+        """The output layer as Keras source: ``keras.layers.Dense(6, activation="softmax")``."""
+        return f'keras.layers.Dense({self.units}, activation="{self.activation}")'
+
+    def loss_code(self) -> str:
+        """The loss object as Keras source, e.g. ``keras.losses.BinaryCrossentropy()``."""
+        args = "from_logits=True" if self.from_logits else ""
+        return f"keras.losses.{self.loss_class}({args})"
+
+
+def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadPlan:
+    """Decide the head the script builds: the recommendation, changed by the options.
+
+    Args:
+        recommendation: what ``outhead inspect`` recommends for the target.
+        options: ``two_node`` and ``from_logits`` change the head; the rest is ignored here.
+
+    Returns:
+        The plan: units, activation, loss, metrics, target encoding and decision rule.
+
+    Options that do not apply (``--two-node`` on a non-binary target, ``--from-logits`` on a
+    regression head) are ignored with a note, as ``outhead inspect`` does.
+
+    Raises:
+        UsageError: a layout the script cannot encode.
+    """
+    layout = recommendation.layout
+    head = recommendation.head
+    task = layout.task
+    encoding = _encoding(recommendation)
+    units, activation, loss_class = head.units, head.activation, head.loss_class
+    metrics = recommendation.metrics
+    decision = recommendation.decision
+
+    notes: list[str] = []
+    if options.two_node and not (units == 2 and loss_class in _SOFTMAX_LOSSES):
+        if encoding == "binary":
+            # As `outhead inspect --two-node`: the labels stay class ids, two softmax units.
+            encoding = "index"
+            units, activation, loss_class = 2, "softmax", "SparseCategoricalCrossentropy"
+            metrics = (MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),)
+            decision = "argmax"
+        else:
+            notes.append(f"--two-node applies to binary label vectors; this target is {task.value}")
+
+    from_logits = head.from_logits
+    dropped: tuple[str, ...] = ()
+    if options.from_logits and not from_logits:
+        if layout.is_classification and loss_class in _LOGIT_LOSSES:
+            from_logits = True
+        else:
+            notes.append(f"--from-logits applies to classification heads, not to {task.value}")
+    if from_logits:
+        activation = "linear"
+        kept = []
+        for metric in metrics:
+            logit_metric = _logit_metric(metric)
+            if logit_metric is None:
+                dropped += (metric.cls,)
+            else:
+                kept.append(logit_metric)
+        metrics = tuple(kept)
+
+    threshold = (
+        recommendation.threshold if decision in ("threshold", "per-label-threshold") else None
+    )
+    if threshold is not None and head.from_logits:
+        # A logit threshold (0.0) from the recommendation; the script compares probabilities.
+        threshold = 1.0 / (1.0 + math.exp(-threshold))
+    elif decision in ("threshold", "per-label-threshold") and threshold is None:
+        threshold = 0.5
+
+    # Pasted into the script as code: they must be plain names, never text from the data.
+    identifier(activation)
+    identifier(loss_class)
+    single_label = encoding in ("binary", "index") or (layout.kind is LayoutKind.ONE_HOT)
+    return HeadPlan(
+        units=units,
+        activation=activation,
+        loss_class=loss_class,
+        from_logits=from_logits,
+        metrics=metrics,
+        encoding=encoding,
+        decision=decision,
+        threshold=threshold,
+        # Keras 3 turns class_weight into sample weights through the argmax of a 2-D target,
+        # which is wrong for multi-hot and soft labels, so only single-label classes get it.
+        class_weight=single_label and bool(recommendation.class_weight),
+        stratify=single_label,
+        dropped_metrics=dropped,
+        notes=tuple(notes),
+    )
+
+
+def _encoding(recommendation: Recommendation) -> Encoding:
+    layout = recommendation.layout
+    head = recommendation.head
+    if layout.task is Task.REGRESSION:
+        return "standardize"
+    if layout.task is Task.BOUNDED_REGRESSION:
+        return "bounded"
+    if layout.kind is LayoutKind.LABEL_SETS:
+        return "label-sets"
+    if layout.kind in (LayoutKind.ONE_HOT, LayoutKind.MULTI_HOT, LayoutKind.PROBABILITIES):
+        return "matrix"
+    if layout.kind is LayoutKind.LABEL_VECTOR and layout.classes:
+        if head.loss_class == "SparseCategoricalCrossentropy":
+            return "index"
+        if head.units == 1 and len(layout.classes) == 2:
+            return "binary"
+    raise UsageError(
+        f"scaffold cannot encode a {layout.kind.value} target for a {layout.task.value} head "
+        f"with {head.units} unit(s) and {head.loss_class}"
+    )
+
+
+def _logit_metric(metric: MetricSpec) -> MetricSpec | None:
+    """The same metric reading logits, or None when Keras has no logit form (F1Score)."""
+    if metric.cls in _NO_LOGITS:
+        return None
+    args = dict(metric.args)
+    if metric.cls == "BinaryAccuracy":
+        args["threshold"] = 0.0  # logit 0 is probability 0.5
+    elif metric.cls == "AUC":
+        args["from_logits"] = True
+    elif metric.cls in ("Precision", "Recall"):
+        args["thresholds"] = 0.0
+    return replace(metric, args=tuple(args.items()))
+
+
+# --- the two filters through which data enters the script ---------------------------------------
+
+
+def py_literal(value: Any, indent: int = 0) -> str:
+    """A Python literal for ``value`` that evaluates back to exactly ``value``.
+
+    Strings become ``repr`` strings, containers are built item by item (one item per line when
+    the literal would be long), and the result is checked with :func:`ast.literal_eval`, so no
+    value can ever become code.
+
+    Args:
+        value: None, a bool, int, finite float, str, or a list/tuple/dict of those (dict keys:
+            str, int, float or bool).
+        indent: the column the literal's own line starts at, for multi-line containers.
+
+    Returns:
+        Python source text.
+
+    Raises:
+        TemplateError: the value has another type, or a float that is not finite.
+    """
+    text = _literal(value, indent)
+    try:
+        round_trip = ast.literal_eval(text)
+    except (ValueError, SyntaxError) as exc:  # pragma: no cover - _literal only builds literals
+        raise TemplateError(f"cannot write {value!r} as a Python literal") from exc
+    if round_trip != value:
+        raise TemplateError(f"cannot write {value!r} as a Python literal")
+    return text
+
+
+def _literal(value: Any, indent: int) -> str:
+    if isinstance(value, str):
+        text = repr(value)
+        # The script's own strings use double quotes; repr picks single ones. When the text has
+        # no quote of either kind, swapping the delimiters changes nothing else.
+        if text.startswith("'") and '"' not in value:
+            text = f'"{text[1:-1]}"'
+        return text
+    if value is None or isinstance(value, bool | int):
+        return repr(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TemplateError(f"cannot write the number {value!r} into the script")
+        return repr(value)
+    if isinstance(value, dict):
+        items = [f"{_key(k)}: {_literal(v, indent + 4)}" for k, v in value.items()]
+        return _wrap("{", items, "}", indent, trailing_single=False)
+    if isinstance(value, list | tuple):
+        items = [_literal(v, indent + 4) for v in value]
+        opener, closer = ("[", "]") if isinstance(value, list) else ("(", ")")
+        return _wrap(opener, items, closer, indent, trailing_single=isinstance(value, tuple))
+    raise TemplateError(f"cannot write a {type(value).__name__} into the script")
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, bool | int | str) or (isinstance(key, float) and math.isfinite(key)):
+        return repr(key)
+    raise TemplateError(f"cannot write a dictionary key of type {type(key).__name__}")
+
+
+def _wrap(opener: str, items: list[str], closer: str, indent: int, *, trailing_single: bool) -> str:
+    one_line = ", ".join(items)
+    if trailing_single and len(items) == 1:
+        one_line += ","
+    if "\n" not in one_line and indent + len(one_line) + 2 <= _LITERAL_WIDTH:
+        return f"{opener}{one_line}{closer}"
+    pad = " " * (indent + 4)
+    body = "".join(f"{pad}{item},\n" for item in items)
+    return f"{opener}\n{body}{' ' * indent}{closer}"
+
+
+def comment_text(value: Any) -> str:
+    """Text safe to put after ``#`` on one line: line breaks and control characters escaped.
+
+    Args:
+        value: anything; it is turned into ``str`` first.
+
+    Returns:
+        The text with every non-printable character written as its escape (``\\n``).
+    """
+    text = str(value)
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def identifier(value: Any) -> str:
+    """A name that is pasted as code (a Keras class, a keyword): checked to be an identifier.
+
+    Raises:
+        TemplateError: the value is not a plain Python identifier.
+    """
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise TemplateError(f"not a Python identifier: {value!r}")
+    return value
+
+
+# --- the environment ------------------------------------------------------------------------------
+
+
+def templates_dir() -> Any:
+    """Where the templates are: ``outhead/templates`` if installed, else the repo's ``templates/``.
+
+    Returns:
+        A :class:`importlib.resources.abc.Traversable` (a :class:`~pathlib.Path` in a checkout).
+
+    Raises:
+        TemplateError: neither location holds the template.
+    """
+    packaged = resources.files("outhead") / "templates"
+    if (packaged / TEMPLATE_NAME).is_file():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if (checkout / TEMPLATE_NAME).is_file():
+        return checkout
+    raise TemplateError(
+        f"template {TEMPLATE_NAME} not found (looked in outhead/templates and {checkout})"
+    )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    folder = templates_dir()
+
+    def load(name: str) -> str:
+        return (folder / name).read_text(encoding="utf-8")
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(load),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # the output is Python, not HTML; values go through `py` instead
+    )
+    filters: dict[str, Callable[..., str]] = {
+        "py": py_literal,
+        "comment": comment_text,
+        "ident": identifier,
+    }
+    env.filters.update(filters)
+    return env
+
+
+def render_script(
+    recommendation: Recommendation,
+    *,
+    target_source: Source,
+    features: FeatureSpec,
+    options: ScaffoldOptions | None = None,
+) -> str:
+    """Render the training script for a recommendation.
+
+    Args:
+        recommendation: the recommended head (from :func:`outhead.recommend.recommend`).
+        target_source: how the target was read (path, format, columns, header, delimiter, key).
+        features: where the features are read from.
+        options: training options; defaults to :class:`ScaffoldOptions` ().
+
+    Returns:
+        The script's text, ending with a newline.
+
+    Raises:
+        UsageError: an option that does not apply to this head (see :func:`plan_head`), or a
+            target read from standard input (the script must read it again).
+        TemplateError: the template is missing or fails to render.
+    """
+    options = options or ScaffoldOptions()
+    if target_source.path == "-" or features.source.path == "-":
+        raise UsageError("scaffold needs files it can read again: '-' (standard input) won't do")
+    plan = plan_head(recommendation, options)
+    layout = recommendation.layout
+    context = {
+        "rec": recommendation,
+        "layout": layout,
+        "plan": plan,
+        "target": target_source,
+        "target_columns": list(target_source.columns),
+        "features": features,
+        "feature_columns": list(features.columns) if features.columns is not None else None,
+        "opt": options,
+        "classes": list(layout.classes) if layout.classes is not None else None,
+        "positive_value": _positive_value(layout.indicator_values),
+        "task": layout.task.value,
+        "missing_tokens": list(MISSING_TOKENS),
+        "string_classes": bool(layout.classes)
+        and all(isinstance(c, str) for c in layout.classes or ()),
+    }
+    import jinja2
+
+    try:
+        text: str = _environment().get_template(TEMPLATE_NAME).render(context)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{TEMPLATE_NAME}: {exc}") from exc
+    return text
+
+
+def _positive_value(pair: tuple[float, float] | None) -> int | float:
+    if pair is None:
+        return 1
+    positive = pair[1]
+    return int(positive) if float(positive).is_integer() else positive

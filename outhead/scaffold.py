@@ -1,0 +1,193 @@
+"""The scaffold core: from a target (and its features) to the text of a training script.
+
+:func:`scaffold_script` reads the target the way ``outhead inspect`` does, works out where the
+features are (a separate file, or the other columns of the target's table) and renders the
+script with :func:`outhead.render.render_script`. No printing: the notes it returns are for the
+CLI to show. Neither TensorFlow nor pandas is imported on this path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from outhead.errors import ColumnError, UsageError
+from outhead.recommend import Recommendation
+from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
+from outhead.stats import Source
+
+#: First-column names that mean "row index", not a feature: R's rownames, a saved pandas index
+#: (a blank header cell, which outhead names ``unnamed_0``), an id.
+_ROW_INDEX = re.compile(r"(rownames|row\.names|row_?id|row|index|id|unnamed_0|unnamed: ?0)")
+
+
+@dataclass(frozen=True)
+class ScaffoldResult:
+    """The rendered script and what the CLI should say about it."""
+
+    script: str
+    recommendation: Recommendation
+    plan: HeadPlan
+    """The head the script builds (the recommendation after ``--two-node``/``--from-logits``)."""
+    target: Source
+    features: FeatureSpec
+    notes: tuple[str, ...]
+    """Remarks for stderr (a row index left out), one sentence each."""
+
+
+def scaffold_script(
+    target_path: str,
+    *,
+    target_columns: Sequence[str] | None = None,
+    features_path: str | None = None,
+    drop: Sequence[str] = (),
+    key: str | None = None,
+    features_key: str | None = None,
+    header: bool | None = None,
+    sep: str | None = None,
+    task: str | None = None,
+    options: ScaffoldOptions | None = None,
+) -> ScaffoldResult:
+    """Recommend the head for a target and render the script that trains it.
+
+    Args:
+        target_path: the target file, or the table holding target and features.
+        target_columns: the target columns (``--target``); all columns when None, which only
+            makes sense with a separate features file.
+        features_path: the features file, rows aligned with the target; None to take the
+            features from the target's own table (every column that is not a target).
+        drop: table columns that are not features (IDs).
+        key, header, sep, task: the reading and inference options of ``outhead inspect``.
+        features_key: NPZ features: the array to read.
+        options: training options for the script.
+
+    Returns:
+        The script, the recommendation and sources it was rendered from, and notes.
+
+    Raises:
+        UsageError: contradictory options, or no feature columns left.
+        ColumnError: a ``--drop`` column that is not in the table.
+        InputError, FormatError: the features file cannot be read.
+        OutheadError: anything ``outhead inspect`` refuses.
+    """
+    if features_path is None and not target_columns:
+        raise UsageError(
+            "say where the features are: --features FILE, or --target COLUMN to take them from "
+            "the other columns of the same table"
+        )
+    if features_path is not None and drop:
+        raise UsageError("--drop applies to the target's table; with --features, edit that file")
+    options = options or ScaffoldOptions()
+    recommendation, source = inspect_for_scaffold(
+        target_path,
+        columns=target_columns,
+        key=key,
+        header=header,
+        sep=sep,
+        task=task,
+        from_logits=options.from_logits,
+        two_node=options.two_node,
+    )
+    notes: list[str] = []
+    if features_path is None:
+        features = table_features(source, drop, notes)
+    else:
+        features = FeatureSpec(describe_feature_file(features_path, key=features_key))
+    script = render_script(recommendation, target_source=source, features=features, options=options)
+    plan = plan_head(recommendation, options)
+    notes.extend(plan.notes)
+    return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
+
+
+def inspect_for_scaffold(
+    path: str,
+    *,
+    columns: Sequence[str] | None,
+    key: str | None,
+    header: bool | None,
+    sep: str | None,
+    task: str | None,
+    from_logits: bool = False,
+    two_node: bool = False,
+) -> tuple[Recommendation, Source]:
+    """Run ``outhead inspect``'s core and return the recommendation with the target's source.
+
+    Raises:
+        OutheadError: whatever inspect refuses (missing file, a single value...).
+    """
+    from outhead.api import inspect_target
+
+    recommendation = inspect_target(
+        path,
+        columns=list(columns) if columns else None,
+        key=key,
+        header=header,
+        sep=sep,
+        task=task,
+        from_logits=from_logits,
+        two_node=two_node,
+    )
+    stats = recommendation.layout.stats
+    if stats is None:  # pragma: no cover - inspect_target always keeps the statistics
+        raise UsageError("inspect did not say how the target was read", path=path)
+    return recommendation, stats.source
+
+
+def table_features(source: Source, drop: Sequence[str], notes: list[str]) -> FeatureSpec:
+    """The feature columns of a table: every column but the targets, ``drop`` and a row index.
+
+    Args:
+        source: how the table was read (``all_columns``, and the target ``columns``).
+        drop: columns to leave out.
+        notes: receives a sentence when an obvious row index is left out.
+
+    Raises:
+        ColumnError: a ``drop`` column is not in the table.
+        UsageError: no feature column is left.
+    """
+    missing = [name for name in drop if name not in source.all_columns]
+    if missing:
+        raise ColumnError(
+            f"--drop column {missing[0]!r} not found; columns are: {', '.join(source.all_columns)}",
+            path=source.path,
+        )
+    dropped = list(drop)
+    columns = [c for c in source.all_columns if c not in source.columns and c not in drop]
+    first = source.all_columns[0] if source.all_columns else None
+    if first in columns and first is not None and _ROW_INDEX.fullmatch(first.strip().lower()):
+        columns.remove(first)
+        dropped.append(first)
+        notes.append(
+            f"left out column {first!r}: it looks like a row index, not a feature "
+            "(--drop chooses columns yourself)"
+        )
+    if not columns:
+        raise UsageError(
+            "no feature columns left: the table holds only the target", path=source.path
+        )
+    return FeatureSpec(source, tuple(columns), in_target_file=True, dropped=tuple(dropped))
+
+
+def describe_feature_file(path: str, *, key: str | None = None) -> Source:
+    """How to read a features file (format, delimiter, header, columns), with inspect's rules.
+
+    Only the start of the file is read (:func:`outhead.reading.read_schema`).
+
+    Args:
+        path: the features file.
+        key: NPZ: the array to read (default: the only one).
+
+    Returns:
+        A :class:`Source` whose ``columns`` and ``all_columns`` are every column of the file.
+
+    Raises:
+        UsageError: ``-`` (the script must read the features again), or an NPZ without ``key``
+            that holds several arrays.
+        InputError, FormatError, EmptyTargetError: the file cannot be read.
+    """
+    if path == "-":
+        raise UsageError("the features must be a file the script can read again, not '-'")
+    from outhead.reading import read_schema
+
+    return read_schema(path, key=key).source

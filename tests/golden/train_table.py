@@ -1,0 +1,357 @@
+# Train the Keras model that `outhead scaffold` recommends for this target:
+#   sample_data/machines_table.csv
+# Run it as is: python train.py   (options: python train.py --help)
+#
+# What outhead found in the target (400 rows, label-vector layout):
+#   - hand-built label-vector case for the scaffold tests
+# So the task is binary, and the head is:
+#   keras.layers.Dense(1, activation="sigmoid")
+#   loss keras.losses.BinaryCrossentropy()
+# Why:
+#   - sigmoid output with binary_crossentropy
+# Predictions: .
+# Features: the other columns of the table, without rownames.
+#
+# Writes to --output-dir: model.keras (raw feature columns in, outputs out), labels.json
+# (what predict_labels() needs) and metrics.json (test scores against a trivial baseline).
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+DATA_FILE = "sample_data/machines_table.csv"
+FEATURE_COLUMNS = [
+    "machine_type",
+    "temperature",
+    "pressure",
+    "vibration",
+    "rpm",
+    "has_coolant",
+]
+TARGET_COLUMNS = ["failed"]
+# Class i of the model is CLASSES[i]: the labels are mapped to 0..1 in this order.
+CLASSES = ["no", "yes"]
+TASK = "binary"
+# The cells outhead reads as missing.
+MISSING = ["", "NA", "N/A", "nan", "NaN", "null", "None"]
+MISSING_CATEGORY = "(missing)"
+HIDDEN_UNITS = [64, 32]
+VALIDATION_FRACTION = 0.2
+TEST_FRACTION = 0.2
+PATIENCE = 10
+DEFAULT_OUTPUT_DIR = "outhead_run"
+
+
+def parse_args() -> argparse.Namespace:
+    """The command-line options; the defaults are what outhead scaffold was given."""
+    parser = argparse.ArgumentParser(description="Train the Keras model outhead recommends.")
+    parser.add_argument("--data-file", default=DATA_FILE, help="table with target and features")
+    parser.add_argument(
+        "--epochs", type=int, default=100, help="upper bound (early stopping ends sooner)"
+    )
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=42, help="same seed, same results")
+    parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
+    return parser.parse_args()
+
+
+def load_table(path: str) -> pd.DataFrame:
+    """Read the table with the rules outhead used (csv file)."""
+    frame = pd.read_csv(
+        path,
+        sep=",",
+        header=0,
+        na_values=MISSING,
+        keep_default_na=False,  # exactly outhead's missing-cell tokens, no others
+        skipinitialspace=True,
+    )
+    # Column names as outhead reads them: stripped, blank ones named unnamed_<position>.
+    frame.columns = [
+        f"unnamed_{position}" if name.startswith("Unnamed: ") else name.strip()
+        for position, name in enumerate(map(str, frame.columns))
+    ]
+    # Infinities count as missing, like empty cells.
+    return frame.replace([np.inf, -np.inf], np.nan)
+
+
+def encode_target(target: pd.DataFrame) -> np.ndarray:
+    """Map each label to its class id: CLASSES[i] becomes i (Keras needs 0..K-1)."""
+    labels = target.iloc[:, 0]
+    labels = labels.astype(str).str.strip()  # outhead compares labels without outer spaces
+    unknown = ~labels.isin(CLASSES)
+    if unknown.any():
+        unseen = sorted(set(map(str, labels[unknown])))
+        raise SystemExit(f"error: labels outhead did not see: {unseen}")
+    ids = pd.Categorical(labels, categories=CLASSES).codes.astype("int64")
+    # One column of 0.0/1.0: the shape of the single sigmoid output.
+    return ids.astype("float32").reshape(-1, 1)
+
+
+def split_rows(strata: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle the rows of each group and cut them into train, validation and test rows."""
+    rng = np.random.default_rng(seed)
+    parts: tuple[list, list, list] = ([], [], [])
+    for group in np.unique(strata):
+        rows = rng.permutation(np.flatnonzero(strata == group))
+        n_test = round(len(rows) * TEST_FRACTION)
+        n_val = round(len(rows) * VALIDATION_FRACTION)
+        for part, chunk in zip(parts, np.split(rows, [n_test, n_test + n_val]), strict=True):
+            part.append(chunk)
+    test, val, train = (np.sort(np.concatenate(part)) for part in parts)
+    return train, val, test
+
+
+def class_weights(ids: np.ndarray) -> dict[int, float]:
+    """n / (K * n_k) per class: every class weighs as much in the loss, however rare it is."""
+    counts = np.bincount(ids, minlength=len(CLASSES))
+    return {k: len(ids) / (len(CLASSES) * int(n)) for k, n in enumerate(counts) if n > 0}
+
+
+def describe_features(features: pd.DataFrame) -> dict[str, str]:
+    """Numbers are "numeric" (normalized); text and booleans are "categorical" (one-hot)."""
+    return {
+        str(name): "numeric"
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+        else "categorical"
+        for name, column in features.items()
+    }
+
+
+def fill_values(features: pd.DataFrame, kinds: dict[str, str]) -> dict[str, float]:
+    """What replaces a missing number: the median of the training rows (0 if all are missing)."""
+    return {
+        name: float(np.nan_to_num(features[name].median()))
+        for name, kind in kinds.items()
+        if kind == "numeric"
+    }
+
+
+def input_name(index: int, column: str) -> str:
+    """The Keras input name of a column: the name itself when it is a plain word."""
+    return column if re.fullmatch(r"[A-Za-z_]\w*", column) else f"feature_{index}"
+
+
+def prepare_features(
+    features: pd.DataFrame, kinds: dict[str, str], fill: dict[str, float]
+) -> dict[str, np.ndarray]:
+    """One array per column, as the model's inputs: missing numbers filled, categories as text."""
+    inputs = {}
+    for index, (name, kind) in enumerate(kinds.items()):
+        column = features[name]
+        if kind == "numeric":
+            value = column.fillna(fill[name]).to_numpy(dtype="float32")
+        else:
+            # A missing category is a category of its own: the model can learn what it means.
+            value = np.where(column.isna(), MISSING_CATEGORY, column.astype(str)).astype(str)
+        inputs[input_name(index, name)] = value
+    return inputs
+
+
+def take(inputs: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The given rows of every input array."""
+    return {name: value[rows] for name, value in inputs.items()}
+
+
+def build_feature_space(
+    inputs: dict[str, np.ndarray], kinds: dict[str, str]
+) -> keras.utils.FeatureSpace:
+    """Normalize numbers and one-hot encode categories, learning both from the training rows."""
+    feature_space = keras.utils.FeatureSpace(
+        features={
+            input_name(index, name): "float_normalized"
+            if kind == "numeric"
+            else "string_categorical"
+            for index, (name, kind) in enumerate(kinds.items())
+        },
+        output_mode="concat",
+    )
+    feature_space.adapt(tf.data.Dataset.from_tensor_slices(inputs).batch(1024))
+    return feature_space
+
+
+def make_dataset(
+    inputs: dict[str, np.ndarray],
+    y: np.ndarray,
+    feature_space: keras.utils.FeatureSpace,
+    batch_size: int,
+    seed: int | None = None,
+) -> tf.data.Dataset:
+    """Batches of (encoded features, target), shuffled when a seed is given."""
+    dataset = tf.data.Dataset.from_tensor_slices((inputs, y))
+    if seed is not None:
+        dataset = dataset.shuffle(len(y), seed=seed)
+    # The feature space runs in the input pipeline, in parallel with training.
+    dataset = dataset.batch(batch_size).map(
+        lambda x, t: (feature_space(x), t), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    return dataset
+
+
+def build_model(n_inputs: int) -> keras.Model:
+    """Hidden ReLU layers, then the output layer outhead recommends."""
+    inputs = keras.Input(shape=(n_inputs,), name="encoded_features")
+    x = inputs
+    for units in HIDDEN_UNITS:
+        x = keras.layers.Dense(units, activation="relu")(x)
+    # One sigmoid unit: the probability that the label is yes.
+    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(inputs, outputs)
+
+
+def make_loss() -> keras.losses.Loss:
+    """The loss that matches the head."""
+    # Binary cross-entropy: one yes/no question per output unit.
+    return keras.losses.BinaryCrossentropy()
+
+
+def make_metrics() -> list[keras.metrics.Metric]:
+    """Explicit metric objects (a bare "accuracy" makes Keras guess the kind from shapes).
+
+    Each is named, so that its key in metrics.json stays the same however often it is created.
+    """
+    return [
+        keras.metrics.BinaryAccuracy(name="binary_accuracy"),
+        keras.metrics.AUC(name="auc"),
+        keras.metrics.Precision(name="precision"),
+        keras.metrics.Recall(name="recall"),
+    ]
+
+
+def baseline_outputs(y_train: np.ndarray, n_rows: int) -> np.ndarray:
+    """What a trivial model outputs for every row: the class frequencies of the training rows."""
+    prior = y_train.mean(axis=0)
+    return np.tile(prior, (n_rows, 1)).astype("float32")
+
+
+def score(y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+    """The loss and every metric on one split: computed the same way for model and baseline."""
+    scores = {"loss": float(make_loss()(y_true, outputs))}
+    for metric in make_metrics():
+        metric.update_state(y_true, outputs)
+        scores[metric.name] = float(metric.result())
+    return scores
+
+
+def export_model(feature_space: keras.utils.FeatureSpace, model: keras.Model) -> keras.Model:
+    """One model from raw feature columns to outputs: the feature space, then the trained layers."""
+    x = feature_space.get_encoded_features()
+    for layer in model.layers[1:]:
+        x = layer(x)
+    return keras.Model(dict(feature_space.get_inputs()), x)
+
+
+def predict_labels(model: keras.Model, features: pd.DataFrame, labels: dict | None = None) -> list:
+    """Predict for rows of raw feature columns, in the target's own terms.
+
+    Args:
+        model: the saved model.keras (raw feature columns in).
+        features: a DataFrame with the feature columns the model was trained on.
+        labels: the content of labels.json; read from DEFAULT_OUTPUT_DIR when None.
+
+    Returns:
+        One class name per row: CLASSES[1] when its probability reaches the threshold.
+    """
+    if labels is None:
+        labels = json.loads((Path(DEFAULT_OUTPUT_DIR) / "labels.json").read_text())
+    inputs = prepare_features(features, labels["feature_kinds"], labels["feature_fill"])
+    outputs = model.predict(tf.data.Dataset.from_tensor_slices(inputs).batch(256), verbose=0)
+    probabilities = outputs[:, 0]
+    negative, positive = labels["classes"]
+    return [positive if p >= labels["threshold"] else negative for p in probabilities]
+
+
+def print_scores(test: dict[str, float], baseline: dict[str, float]) -> None:
+    """A small table: each metric for the model and for the trivial baseline."""
+    print(f"{'test split':<28}{'model':>14}{'baseline':>14}")
+    for name, value in test.items():
+        print(f"{name:<28}{value:>14.6g}{baseline[name]:>14.6g}")
+
+
+def main() -> None:
+    """Load, encode, split, train, evaluate against the baseline, save."""
+    args = parse_args()
+    keras.utils.set_random_seed(args.seed)  # the same seed gives the same split and weights
+    output_dir = Path(args.output_dir)
+
+    table = load_table(args.data_file)
+    target, features = table[TARGET_COLUMNS], table[FEATURE_COLUMNS]
+    keep = target.notna().all(axis=1).to_numpy()
+    if not keep.all():
+        print(f"leaving out {int((~keep).sum())} rows whose target is missing")
+        target, features = target[keep], features[keep]
+    y = encode_target(target)
+
+    # Split per class, so that train, validation and test keep the class proportions.
+    strata = y[:, 0].astype("int64")
+    train, val, test = split_rows(strata, args.seed)
+    print(f"rows: {len(train)} train, {len(val)} validation, {len(test)} test")
+    y_fit = y
+
+    kinds = describe_features(features)
+    print("features:", ", ".join(f"{name} ({kind})" for name, kind in kinds.items()))
+    fill = fill_values(features.iloc[train], kinds)
+    inputs = prepare_features(features, kinds, fill)
+    feature_space = build_feature_space(take(inputs, train), kinds)
+    n_inputs = feature_space.get_encoded_features().shape[-1]
+    train_data = make_dataset(
+        take(inputs, train), y_fit[train], feature_space, args.batch_size, seed=args.seed
+    )
+    val_data = make_dataset(take(inputs, val), y_fit[val], feature_space, args.batch_size)
+    test_data = make_dataset(take(inputs, test), y_fit[test], feature_space, args.batch_size)
+
+    model = build_model(n_inputs)
+    model.compile(optimizer="adam", loss=make_loss(), metrics=make_metrics())
+    model.fit(
+        train_data,
+        validation_data=val_data,
+        epochs=args.epochs,
+        shuffle=False,  # make_dataset already shuffles the training rows, with the seed
+        # Stop when the validation loss stops improving, and keep the best weights seen.
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=PATIENCE, restore_best_weights=True
+            )
+        ],
+        # The classes are imbalanced: weigh them so the rare ones are not ignored.
+        class_weight=class_weights(strata[train]),
+        verbose=2,
+    )
+
+    outputs = model.predict(test_data, verbose=0)
+    # The model and the trivial baseline, scored with the same loss and metrics on the same rows.
+    test_scores = score(y[test], outputs)
+    baseline_scores = score(y[test], baseline_outputs(y[train], len(test)))
+    print_scores(test_scores, baseline_scores)
+
+    labels = {
+        "task": TASK,
+        "target_columns": TARGET_COLUMNS,
+        "classes": CLASSES,
+        "decision": "threshold",
+        "threshold": 0.5,
+        "from_logits": False,
+        "target_scaling": None,
+        "feature_kinds": kinds,
+        "feature_fill": fill,
+    }
+    final_model = export_model(feature_space, model)
+    # Compiled with the trained optimizer so that the file records the loss and metrics.
+    final_model.compile(optimizer=model.optimizer, loss=make_loss(), metrics=make_metrics())
+    output_dir.mkdir(parents=True, exist_ok=True)
+    final_model.save(output_dir / "model.keras")
+    (output_dir / "labels.json").write_text(json.dumps(labels, indent=2) + "\n")
+    metrics = {"task": TASK, "test": test_scores, "baseline": baseline_scores}
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    print(f"wrote {output_dir / 'model.keras'}, labels.json and metrics.json")
+    examples = predict_labels(final_model, features.iloc[test[:3]], labels)
+    print("first test rows, predicted:", examples)
+
+
+if __name__ == "__main__":
+    main()
