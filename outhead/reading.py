@@ -476,10 +476,10 @@ def _split(batch_rows: int | None, n: int) -> Iterator[tuple[int, int]]:
 class _RestartAsText(Exception):
     """A column met text after its first chunk was read as numbers: read again as text."""
 
-    def __init__(self, column: str, line: int | None) -> None:
+    def __init__(self, column: str, value: str | None) -> None:
         super().__init__(column)
         self.column = column
-        self.line = line
+        self.value = value
 
 
 class _CsvReader(_Reader):
@@ -696,7 +696,8 @@ class _CsvReader(_Reader):
                     del types[name]
                     continue
                 if fixed:
-                    raise _RestartAsText(name, None) from None
+                    bad = re.search(r"invalid value '(.*)'", msg)
+                    raise _RestartAsText(name, bad.group(1) if bad else None) from None
                 types[name] = _text_type()
 
     def _raise_parse_error(self, chunk: Any, offset: int, targets: Sequence[str],
@@ -750,10 +751,14 @@ class _CsvReader(_Reader):
                     raise FormatError(f"cannot read column {restart.column!r}",
                                       path=self.display) from None
                 text_columns.add(restart.column)
+                example = f" (such as {restart.value!r})" if restart.value is not None else ""
                 self.notes.append(
-                    _note(
-                        "column-read-as-text",
-                        f"column {restart.column!r} holds text after numbers; it was read as text",
+                    Diagnostic(
+                        code="mixed-types",
+                        message=f"column {restart.column!r} holds numbers and text{example}; "
+                        "it was read as text",
+                        fix="fix or remove the odd cells, or mark them missing (NA)",
+                        severity="warning",
                     )
                 )
                 continue

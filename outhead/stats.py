@@ -920,6 +920,27 @@ class _Matrix:
         )
 
 
+def _mixed_types(col: ColumnStats) -> Diagnostic | None:
+    """A warning for a text column that is mostly numbers with a few words among them (a typo,
+    a placeholder such as ``?``): it is read as text, which is rarely what was meant."""
+    if col.type != "string" or not col.counts:
+        return None
+    numeric = [k for k in col.counts if _is_number_text(str(k))]
+    if not numeric or len(numeric) == len(col.counts):
+        return None
+    n_numeric = sum(col.counts[k] for k in numeric)
+    if n_numeric * 2 < sum(col.counts.values()):
+        return None
+    odd = min((k for k in col.counts if k not in set(numeric)), key=lambda k: col.counts[k])
+    return Diagnostic(
+        code="mixed-types",
+        message=f"column {col.name!r} holds numbers and text (such as {odd!r}); it was read "
+        "as text",
+        fix="fix or remove the odd cells, or mark them missing (NA)",
+        severity="warning",
+    )
+
+
 class StatsAccumulator:
     """Fold batches of target columns into a :class:`TargetStats`, exactly, in one pass.
 
@@ -1124,6 +1145,10 @@ class StatsAccumulator:
                         severity="note",
                     )
                 )
+        noted = {n.message.split("'")[1] for n in extra if n.code == "mixed-types"}
+        for c in columns:
+            if c.name not in noted and (diag := _mixed_types(c)) is not None:
+                extra.append(diag)
         n_head = min(HEAD_ROWS, self.n_rows)
         head = tuple(
             tuple(c.head[i] if i < len(c.head) else "" for c in self._columns)

@@ -173,7 +173,18 @@ def test_ints_then_text_in_a_later_chunk_reads_the_column_as_text(
     c = col(s)
     assert c.type == "string"
     assert c.counts == {"0": 67, "1": 67, "2": 66, "cat": 1}
-    assert any(n.code == "column-read-as-text" for n in s.notes)
+    assert [n.code for n in s.notes].count("mixed-types") == 1
+    assert any(n.code == "mixed-types" and "'cat'" in n.message for n in s.notes)
+
+
+def test_a_word_among_numbers_in_one_chunk_is_flagged(tmp_path: Path) -> None:
+    s = scan_target(write(tmp_path, "y.csv", "y\n1\n2\n?\n1\n"))
+    assert col(s).type == "string"
+    warnings = [n for n in s.notes if n.code == "mixed-types"]
+    assert len(warnings) == 1 and "'?'" in warnings[0].message
+    assert warnings[0].severity == "warning"
+    plain = scan_target(write(tmp_path, "z.csv", "y\ncat\ndog\n1\ncat\n"))
+    assert not [n for n in plain.notes if n.code == "mixed-types"]
 
 
 def test_ints_then_floats_in_a_later_chunk_widen(
