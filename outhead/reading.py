@@ -23,13 +23,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import fnmatch
-import io
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from outhead.diagnostics import Diagnostic
 from outhead.errors import (
@@ -52,8 +52,16 @@ from outhead.stats import (
 Progress = Callable[[int, "int | None"], None]
 
 #: Bytes of text parsed per CSV chunk: big enough for pyarrow's threads, small enough to keep
-#: memory flat (a chunk and its parsed columns are all that is held at once).
-CSV_CHUNK_BYTES = 8 << 20
+#: memory flat (two chunks and their parsed columns are all that is held at once). The first
+#: chunk has this size; later ones are sized so that their parsed columns take about
+#: CSV_TABLE_BYTES (a column of small ints takes 4 times its text), within the bounds below.
+CSV_CHUNK_BYTES = 2 << 20
+CSV_TABLE_BYTES = 4 << 20
+CSV_CHUNK_MIN, CSV_CHUNK_MAX = 1 << 20, 8 << 20
+#: Text columns of the first CSV chunk with more distinct values than this are read as plain
+#: strings (free text, ids): their counts pass the cap anyway.
+AUTO_DICT_MAX = 1 << 16
+AUTO_DICT = True
 #: Bytes of a binary (NPY, NPZ) batch.
 BINARY_BATCH_BYTES = 8 << 20
 #: Rows of a Parquet batch.
@@ -151,6 +159,12 @@ def scan_target(
     except OutheadError as exc:
         if exc.path is None:
             exc.path = reader.display
+        raise
+    except Exception as exc:
+        if type(exc).__module__.startswith("pyarrow"):
+            # pyarrow's word on contents it cannot read (a type it cannot turn into text...)
+            raise FormatError(f"cannot read the data: {str(exc).lower()}",
+                              path=reader.display) from None
         raise
     finally:
         reader.close()
@@ -374,8 +388,8 @@ def _column_type(arrow_type: Any) -> ColumnType:
 
 
 def _numpy_column_type(dtype: Any) -> ColumnType:
-    kind = dtype.kind
-    return {"i": "integer", "u": "integer", "f": "float", "b": "bool"}.get(kind, "string")
+    types: dict[str, ColumnType] = {"i": "integer", "u": "integer", "f": "float", "b": "bool"}
+    return types.get(dtype.kind, "string")
 
 
 def _sniff_format(path: str) -> str:
@@ -462,10 +476,10 @@ def _split(batch_rows: int | None, n: int) -> Iterator[tuple[int, int]]:
 class _RestartAsText(Exception):
     """A column met text after its first chunk was read as numbers: read again as text."""
 
-    def __init__(self, column: str, line: int | None) -> None:
+    def __init__(self, column: str, value: str | None) -> None:
         super().__init__(column)
         self.column = column
-        self.line = line
+        self.value = value
 
 
 class _CsvReader(_Reader):
@@ -507,7 +521,16 @@ class _CsvReader(_Reader):
             at_eof = len(raw) < SNIFF_BYTES or not fh.read(1)
         bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         self.data_start = bom
-        text = raw[bom:].decode("utf-8", errors="replace")
+        self.encoding = "utf8"
+        try:
+            # the sample may end inside a character: ignore its last 3 bytes
+            raw[bom:].decode("utf-8") if at_eof else raw[bom:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            # Not UTF-8: the other encoding CSV exports commonly use (Excel on Windows).
+            self.encoding = "cp1252"
+            self.notes.append(_note("encoding", "the file is not utf-8; it was read as cp1252"))
+        text = raw[bom:].decode("utf-8" if self.encoding == "utf8" else "cp1252",
+                                errors="replace")
         lines = text.splitlines()
         if not at_eof and lines and not text.endswith(("\n", "\r")):
             lines = lines[:-1]  # a partial last line would look ragged
@@ -561,7 +584,8 @@ class _CsvReader(_Reader):
     def _options(self, targets: Sequence[str], types: dict[str, Any], threads: bool) -> Any:
         import pyarrow.csv as pcsv
 
-        read = pcsv.ReadOptions(column_names=list(self.all_columns), use_threads=threads)
+        read = pcsv.ReadOptions(column_names=list(self.all_columns), use_threads=threads,
+                                encoding=self.encoding)
         parse = pcsv.ParseOptions(
             delimiter=self.parse_delimiter,
             ignore_empty_lines=len(self.all_columns) > 1,
@@ -574,41 +598,71 @@ class _CsvReader(_Reader):
             quoted_strings_can_be_null=True,
             true_values=list(TRUE_VALUES),
             false_values=list(FALSE_VALUES),
+            # Text is dictionary-encoded while it is parsed, on pyarrow's threads: the
+            # statistics then count distinct values once instead of hashing every row again.
+            auto_dict_encode=AUTO_DICT,
+            auto_dict_max_cardinality=AUTO_DICT_MAX,
         )
         return read, parse, convert
 
-    def _chunks(self, batch_rows: int | None) -> Iterator[tuple[bytes, int, int]]:
-        """Yield (chunk of whole lines, first line number, bytes read so far)."""
-        chunk_bytes = CSV_CHUNK_BYTES
-        with open(self.file, "rb") as fh:
+    def _chunks(self, batch_rows: int | None) -> Iterator[tuple[Any, int, int]]:
+        """Yield (chunk of whole lines as a memoryview, its byte offset, bytes read so far).
+
+        Each chunk is read straight into a fresh buffer behind the partial line left over from
+        the previous one (no copy of the chunk itself): memory is one chunk and its columns.
+        """
+        self._chunk_bytes = CSV_CHUNK_BYTES
+        with open(self.file, "rb", buffering=0) as fh:
             fh.seek(self.data_start)
-            line = self.first_data_line
+            offset = self.data_start
             rest = b""
             while True:
-                buf = fh.read(chunk_bytes)
-                at_eof = len(buf) < chunk_bytes  # a short read of a regular file: its end
-                data = rest + buf
-                if not data:
+                chunk_bytes = self._chunk_bytes
+                data = bytearray(len(rest) + chunk_bytes)
+                data[: len(rest)] = rest
+                view = memoryview(data)
+                got = _read_into(fh, view[len(rest) :])
+                at_eof = got < chunk_bytes  # a short read of a regular file: its end
+                size = len(rest) + got
+                if size == 0:
                     return
                 if at_eof:
-                    chunk, rest = data, b""
                     # Blank lines at the very end are the editor's, not missing cells.
-                    chunk = chunk.rstrip(b"\r\n")
-                    if not chunk.strip():
+                    end = size
+                    while end > 0 and data[end - 1] in (10, 13):
+                        end -= 1
+                    if end == 0:
                         return
-                    chunk += b"\n"
+                    cut = min(size, end + 1)
+                    rest = b""
                 else:
-                    cut = data.rfind(b"\n") + 1
+                    cut = data.rfind(b"\n", 0, size) + 1
                     if cut == 0:
-                        rest = data  # one very long line: read on
+                        # one very long line: read on with a bigger chunk
+                        rest = bytes(view[:size])
+                        self._chunk_bytes *= 2
                         continue
-                    chunk, rest = data[:cut], data[cut:]
-                yield chunk, line, fh.tell() - len(rest)
-                line += chunk.count(b"\n")
+                    rest = bytes(view[cut:size])
+                yield view[:cut], offset, offset + cut
+                offset += cut
                 if at_eof:
                     return
 
-    def _parse(self, chunk: bytes, first_line: int, targets: Sequence[str],
+    def _line_at(self, offset: int) -> int:
+        """The 1-based line number of the byte at ``offset`` (only ever needed for an error)."""
+        line = self.first_data_line
+        with open(self.file, "rb") as fh:
+            fh.seek(self.data_start)
+            todo = offset - self.data_start
+            while todo > 0:
+                buf = fh.read(min(todo, 1 << 24))
+                if not buf:
+                    break
+                line += buf.count(b"\n")
+                todo -= len(buf)
+        return line
+
+    def _parse(self, chunk: Any, offset: int, targets: Sequence[str],
                types: dict[str, Any], fixed: bool) -> Any:
         import pyarrow as pa
         import pyarrow.csv as pcsv
@@ -616,15 +670,25 @@ class _CsvReader(_Reader):
         while True:
             read, parse, convert = self._options(targets, types, True)
             try:
-                return pcsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse,
-                                     convert_options=convert)
+                return pcsv.read_csv(pa.BufferReader(pa.py_buffer(chunk)), read_options=read,
+                                     parse_options=parse, convert_options=convert,
+                                     memory_pool=_parse_pool())
             except pa.ArrowInvalid as exc:
                 msg = str(exc)
                 m = re.search(r"In CSV column #(\d+): .*conversion error to (\w+)", msg)
                 if m is None:
-                    self._raise_parse_error(chunk, first_line, targets, types, msg)
+                    self._raise_parse_error(chunk, offset, targets, types, msg)
                 name = self.all_columns[int(m.group(1))]
                 current = types.get(name)
+                if "utf8" in msg.lower() or (
+                    current is not None and (pa.types.is_dictionary(current)
+                                             or pa.types.is_string(current))
+                ):
+                    raise FormatError(
+                        f"column {name!r} is not valid {self.encoding.replace('utf8', 'utf-8')} "
+                        "text",
+                        path=self.display,
+                    ) from None
                 if current is not None and pa.types.is_integer(current):
                     types[name] = pa.float64()  # ints then 1.5: the same numbers, widened
                     continue
@@ -632,11 +696,12 @@ class _CsvReader(_Reader):
                     del types[name]
                     continue
                 if fixed:
-                    raise _RestartAsText(name, None) from None
-                types[name] = pa.string()
+                    bad = re.search(r"invalid value '(.*)'", msg)
+                    raise _RestartAsText(name, bad.group(1) if bad else None) from None
+                types[name] = _text_type()
 
-    def _raise_parse_error(self, chunk: bytes, first_line: int, targets: Sequence[str],
-                           types: dict[str, Any], msg: str) -> None:
+    def _raise_parse_error(self, chunk: Any, offset: int, targets: Sequence[str],
+                           types: dict[str, Any], msg: str) -> NoReturn:
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
@@ -649,10 +714,11 @@ class _CsvReader(_Reader):
         read, parse, convert = self._options(targets, types, False)
         parse.invalid_row_handler = handler
         with contextlib.suppress(pa.ArrowInvalid):
-            pcsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse,
-                          convert_options=convert)
+            pcsv.read_csv(pa.BufferReader(pa.py_buffer(chunk)), read_options=read,
+                          parse_options=parse, convert_options=convert)
         if found:
             row = found[0]
+            first_line = self._line_at(offset)
             line = first_line + row.number - 1 if row.number is not None else None
             where = f"line {line}" if line is not None else "a line"
             raise FormatError(
@@ -663,50 +729,104 @@ class _CsvReader(_Reader):
         raise FormatError(f"cannot parse the file: {msg[:1].lower() + msg[1:]}",
                           path=self.display) from None
 
-    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
-        import pyarrow as pa
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
 
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         text_columns: set[str] = set()
         while True:
-            types: dict[str, Any] = {name: pa.string() for name in text_columns}
+            types: dict[str, Any] = {name: _text_type() for name in text_columns}
             try:
                 stats = self._scan_once(targets, types, sep, progress, batch_rows, matrix)
             except _RestartAsText as restart:
+                if restart.column in text_columns:  # never loop: text cannot fail to convert
+                    raise FormatError(f"cannot read column {restart.column!r}",
+                                      path=self.display) from None
                 text_columns.add(restart.column)
+                example = f" (such as {restart.value!r})" if restart.value is not None else ""
                 self.notes.append(
-                    _note(
-                        "column-read-as-text",
-                        f"column {restart.column!r} holds text after numbers; it was read as text",
+                    Diagnostic(
+                        code="mixed-types",
+                        message=f"column {restart.column!r} holds numbers and text{example}; "
+                        "it was read as text",
+                        fix="fix or remove the odd cells, or mark them missing (NA)",
+                        severity="warning",
                     )
                 )
                 continue
             return stats
 
-    def _scan_once(self, targets, types, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def _scan_once(
+        self,
+        targets: list[str],
+        types: dict[str, Any],
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
         import pyarrow as pa
 
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep,
                                field_delimiter=self.delimiter)
-        fixed = False
-        for chunk, first_line, done in self._chunks(batch_rows):
-            table = self._parse(chunk, first_line, targets, types, fixed)
-            if not fixed:
-                for name, t in zip(table.column_names, table.schema.types, strict=True):
-                    if name not in types and not pa.types.is_null(t):
-                        basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
-                                 or pa.types.is_boolean(t) or pa.types.is_string(t))
-                        types[name] = t if basic else pa.string()
-                fixed = True
-            cols = [table.column(name) for name in targets]
-            for start, stop in _split(batch_rows, table.num_rows):
-                acc.add_columns([c.slice(start, stop - start) for c in cols])
-            if progress is not None:
-                progress(done, self.n_bytes)
+        chunks = self._chunks(batch_rows)
+        first = next(chunks, None)
+        if first is not None:
+            chunk, offset, done = first
+            table = self._parse(chunk, offset, targets, types, False)
+            for name, t in zip(table.column_names, table.schema.types, strict=True):
+                if name not in types and not pa.types.is_null(t):
+                    basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
+                             or pa.types.is_boolean(t) or pa.types.is_dictionary(t)
+                             or pa.types.is_string(t))
+                    types[name] = t if basic else _text_type()
+            if table.nbytes:
+                per_text_byte = table.select(targets).nbytes / len(chunk)
+                wanted = int(CSV_TABLE_BYTES / max(per_text_byte, 1e-3))
+                self._chunk_bytes = max(CSV_CHUNK_MIN, min(CSV_CHUNK_MAX, wanted))
+            # The next chunk is parsed (on pyarrow's threads, without the GIL) while this one
+            # is folded into the statistics.
+            with ThreadPoolExecutor(1, thread_name_prefix="outhead-csv") as pool:
+                while table is not None:
+                    nxt = next(chunks, None)
+                    pending = (
+                        pool.submit(self._parse, nxt[0], nxt[1], targets, types, True)
+                        if nxt is not None
+                        else None
+                    )
+                    try:
+                        self._fold_table(acc, table, targets, batch_rows)
+                    except BaseException:
+                        if pending is not None:
+                            pending.cancel()
+                        raise
+                    if progress is not None:
+                        progress(done, self.n_bytes)
+                    if nxt is None or pending is None:
+                        table = None
+                    else:
+                        table = pending.result()
+                        done = nxt[2]
         if acc.n_rows == 0:
             raise EmptyTargetError("the file has a header but no data rows", path=self.display)
         return acc.result(self._source(targets), self.notes)
+
+    @staticmethod
+    def _fold_table(acc: StatsAccumulator, table: Any, targets: Sequence[str],
+                    batch_rows: int | None) -> None:
+        # One record batch per parsed block: no copy to join the blocks of a column.
+        for batch in table.select(list(targets)).to_batches():
+            cols = batch.columns
+            for start, stop in _split(batch_rows, batch.num_rows):
+                acc.add_columns([c.slice(start, stop - start) for c in cols])
 
     def _source(self, targets: Sequence[str]) -> Source:
         return Source(
@@ -721,14 +841,40 @@ class _CsvReader(_Reader):
 
     def schema(self) -> Schema:
         targets = list(self.all_columns)
-        for chunk, first_line, _ in self._chunks(None):
-            cut = chunk[: 1 << 20]
+        for chunk, offset, _ in self._chunks(None):
+            cut: Any = bytes(chunk[: 1 << 20])
             if len(chunk) > len(cut):
                 cut = cut[: cut.rfind(b"\n") + 1] or chunk
-            table = self._parse(cut, first_line, targets, {}, False)
+            table = self._parse(cut, offset, targets, {}, False)
             types = tuple(_column_type(t) for t in table.schema.types)
             return Schema(self._source(targets), types)
         return Schema(self._source(targets), tuple("empty" for _ in targets))
+
+
+def _read_into(fh: Any, view: memoryview) -> int:
+    """Fill ``view`` from ``fh`` (raw reads may return less than asked); bytes read."""
+    total = 0
+    while total < len(view):
+        n = fh.readinto(view[total:])
+        if not n:
+            break
+        total += n
+    return total
+
+
+def _parse_pool() -> Any:
+    """The memory pool of the CSV parser: the system allocator, which hands the memory of a
+    parsed chunk back as soon as it is freed (mimalloc, pyarrow's default, keeps pages around,
+    so that resident memory crept up with the file size)."""
+    import pyarrow as pa
+
+    return pa.system_memory_pool()
+
+
+def _text_type() -> Any:
+    import pyarrow as pa
+
+    return pa.dictionary(pa.int32(), pa.string())
 
 
 def _unused_delimiter(text: str) -> str:
@@ -769,6 +915,11 @@ def _array_columns(shape: tuple[int, ...], dtype: Any, display: str) -> list[str
     if dtype.names:
         raise FormatError("structured arrays are not supported; save one plain array",
                           path=display)
+    if dtype.kind not in "biufUS":
+        raise FormatError(
+            f"arrays of dtype {dtype} are not supported; expected numbers, bools or strings",
+            path=display,
+        )
     if len(shape) == 0 or len(shape) > 2:
         raise FormatError(
             f"arrays of {len(shape)} dimensions are not supported; expected 1 (a vector) or 2 "
@@ -787,13 +938,13 @@ def _read_npy_header(fh: IO[bytes], display: str) -> tuple[tuple[int, ...], bool
     magic = fh.read(6)
     if magic != b"\x93NUMPY":
         raise FormatError("not a .npy file (no NPY magic bytes)", path=display)
-    major, minor = fh.read(2)
     fmt = np.lib.format
     try:
+        major, minor = fh.read(2)
         if major == 1:
-            return fmt.read_array_header_1_0(fh)  # type: ignore[no-any-return]
+            return fmt.read_array_header_1_0(fh)
         if major in (2, 3):
-            return fmt.read_array_header_2_0(fh)  # type: ignore[no-any-return]
+            return fmt.read_array_header_2_0(fh)
     except ValueError as exc:
         raise FormatError(f"corrupt .npy header: {exc}".lower(), path=display) from None
     raise FormatError(f"unsupported .npy version {major}.{minor}", path=display)
@@ -819,6 +970,33 @@ def _fold_array_batch(acc: StatsAccumulator, block: Any, idx: Sequence[int], k: 
         acc.add_matrix(block)
 
 
+def _page_releaser(arr: Any, data_offset: int) -> Callable[[int, int], None]:
+    """A function that drops the pages of a read range of a memory map from this process.
+
+    Pages of a memory-mapped file count in the resident memory of the process once touched;
+    dropping them as the scan moves on keeps memory flat in the size of the file (they are
+    clean file pages: the kernel reads them again if they are ever touched again).
+    """
+    import mmap
+
+    mm = getattr(arr, "_mmap", None)
+    if mm is None or not hasattr(mm, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+        return lambda start, stop: None
+    page = mmap.PAGESIZE
+    # numpy maps from a page-aligned offset below the array's start
+    base = data_offset - (data_offset % mmap.ALLOCATIONGRANULARITY)
+    lead = data_offset - base
+
+    def release(start: int, stop: int) -> None:
+        lo = (lead + start) // page * page
+        hi = (lead + stop) // page * page
+        if hi > lo:
+            with contextlib.suppress(OSError, ValueError):
+                mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+    return release
+
+
 class _NpyReader(_Reader):
     def __init__(self, display: str) -> None:
         self.display = display
@@ -836,7 +1014,15 @@ class _NpyReader(_Reader):
         return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
                       n_rows=self.shape[0])
 
-    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
         import numpy as np
 
         idx = select_columns(self.all_columns, selectors, path=self.display)
@@ -853,10 +1039,13 @@ class _NpyReader(_Reader):
             step = min(step, batch_rows)
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         header_bytes = self.n_bytes - n * row_bytes
+        release = _page_releaser(arr, header_bytes)
         for start in range(0, n, step):
-            _fold_array_batch(acc, arr[start : start + step], idx, k, self.display)
+            stop = min(n, start + step)
+            _fold_array_batch(acc, arr[start:stop], idx, k, self.display)
+            release(start * row_bytes, stop * row_bytes)
             if progress is not None:
-                progress(header_bytes + min(n, start + step) * row_bytes, self.n_bytes)
+                progress(header_bytes + stop * row_bytes, self.n_bytes)
         del arr
         return acc.result(self._source(targets))
 
@@ -902,7 +1091,15 @@ class _NpzReader(_Reader):
         return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
                       n_rows=self.shape[0])
 
-    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
         import numpy as np
 
         idx = select_columns(self.all_columns, selectors, path=self.display)
@@ -942,6 +1139,44 @@ class _NpzReader(_Reader):
 # ---------------------------------------------------------------------------------------------
 # Parquet
 # ---------------------------------------------------------------------------------------------
+
+
+#: Joins the labels of a list cell (Parquet ``list<string>``) into one label-set cell.
+LIST_SEPARATOR = "|"
+
+
+def _arrow_kind(arrow_type: Any) -> str | None:
+    """``scalar`` for types a target column can have, ``list`` for lists of them, else None."""
+    import pyarrow as pa
+
+    t = arrow_type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return "list" if _arrow_kind(t.value_type) == "scalar" else None
+    if pa.types.is_nested(t) or pa.types.is_union(t):
+        return None
+    return "scalar"
+
+
+def _join_list(arr: Any, sep: str) -> Any:
+    """One text cell per row from a list column: the labels joined by ``sep``; empty lists and
+    null lists are missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_fixed_size_list(arr.type) or pa.types.is_large_list(arr.type):
+        arr = arr.cast(pa.list_(arr.type.value_type))
+    if pa.types.is_dictionary(arr.type.value_type):
+        arr = arr.cast(pa.list_(arr.type.value_type.value_type))
+    if not pa.types.is_string(arr.type.value_type):
+        arr = arr.cast(pa.list_(pa.string()))
+    from outhead.stats import string_array
+
+    # a scalar taken out of an array: pa.scalar() would import pandas
+    return pc.binary_join(arr, string_array([sep])[0])
 
 
 def _parquet_files(directory: str) -> list[str]:
@@ -1007,7 +1242,15 @@ class _ParquetReader(_Reader):
         types = tuple(_column_type(t) for t in self.arrow_types)
         return Schema(self._source(self.all_columns), types, n_rows=self.num_rows)
 
-    def scan(self, selectors, *, sep, progress, batch_rows, matrix):  # type: ignore[no-untyped-def]
+    def scan(
+        self,
+        selectors: Sequence[str] | None,
+        *,
+        sep: str | None,
+        progress: Progress | None,
+        batch_rows: int | None,
+        matrix: bool,
+    ) -> TargetStats:
         import pyarrow as pa
 
         idx = select_columns(self.all_columns, selectors, path=self.display)
@@ -1015,13 +1258,31 @@ class _ParquetReader(_Reader):
         size = min(batch_rows, PARQUET_BATCH_ROWS) if batch_rows else PARQUET_BATCH_ROWS
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         done = 0
+        lists = set()
+        notes: list[Diagnostic] = []
+        for t in targets:
+            kind = _arrow_kind(self.arrow_types[self.all_columns.index(t)])
+            if kind == "list":
+                lists.add(t)
+            elif kind is None:
+                typ = self.arrow_types[self.all_columns.index(t)]
+                raise ColumnError(f"column {t!r} has type {typ}, which cannot be a target",
+                                  path=self.display)
+        if lists and len(targets) == 1 and sep is None:
+            # a list column is a label set per row: its cells are joined with "|" to be counted
+            sep = LIST_SEPARATOR
+            notes.append(_note("labelset-list", f"column {targets[0]!r} holds lists: read as "
+                               "sets of labels"))
+            acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         try:
             for pf in self.parts:
                 have = [t for t in targets if t in pf.schema_arrow.names]
                 for batch in pf.iter_batches(batch_size=size, columns=have):
                     n = batch.num_rows
                     cols = [
-                        batch.column(have.index(t)) if t in have else pa.nulls(n)
+                        (_join_list(batch.column(have.index(t)), sep or LIST_SEPARATOR)
+                         if t in lists else batch.column(have.index(t)))
+                        if t in have else pa.nulls(n)
                         for t in targets
                     ]
                     for start, stop in _split(batch_rows, n):
@@ -1032,4 +1293,4 @@ class _ParquetReader(_Reader):
         except (pa.ArrowInvalid, OSError) as exc:
             raise FormatError(f"cannot read the parquet data: {str(exc).lower()}",
                               path=self.display) from None
-        return acc.result(self._source(targets))
+        return acc.result(self._source(targets), notes)

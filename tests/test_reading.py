@@ -40,6 +40,14 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
     return p
 
 
+def small_chunks(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """Cut CSV text into chunks of about ``size`` bytes (to test what crosses chunks)."""
+    import outhead.reading as reading
+
+    for name in ("CSV_CHUNK_BYTES", "CSV_CHUNK_MIN", "CSV_CHUNK_MAX"):
+        monkeypatch.setattr(reading, name, size)
+
+
 def col(stats, name=None):  # type: ignore[no-untyped-def]
     if name is None:
         assert len(stats.columns) == 1
@@ -158,23 +166,32 @@ def test_tsv_format_is_reported(tmp_path: Path) -> None:
 def test_ints_then_text_in_a_later_chunk_reads_the_column_as_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outhead.reading as reading
 
-    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    small_chunks(monkeypatch, 64)
     body = "".join(f"{i % 3}\n" for i in range(200)) + "cat\n"
     s = scan_target(write(tmp_path, "y.csv", "y\n" + body))
     c = col(s)
     assert c.type == "string"
     assert c.counts == {"0": 67, "1": 67, "2": 66, "cat": 1}
-    assert any(n.code == "column-read-as-text" for n in s.notes)
+    assert [n.code for n in s.notes].count("mixed-types") == 1
+    assert any(n.code == "mixed-types" and "'cat'" in n.message for n in s.notes)
+
+
+def test_a_word_among_numbers_in_one_chunk_is_flagged(tmp_path: Path) -> None:
+    s = scan_target(write(tmp_path, "y.csv", "y\n1\n2\n?\n1\n"))
+    assert col(s).type == "string"
+    warnings = [n for n in s.notes if n.code == "mixed-types"]
+    assert len(warnings) == 1 and "'?'" in warnings[0].message
+    assert warnings[0].severity == "warning"
+    plain = scan_target(write(tmp_path, "z.csv", "y\ncat\ndog\n1\ncat\n"))
+    assert not [n for n in plain.notes if n.code == "mixed-types"]
 
 
 def test_ints_then_floats_in_a_later_chunk_widen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outhead.reading as reading
 
-    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    small_chunks(monkeypatch, 64)
     body = "".join(f"{i % 3}\n" for i in range(200)) + "1.0\n2.5\n"
     c = col(scan_target(write(tmp_path, "y.csv", "y\n" + body)))
     assert c.type == "float"
@@ -184,9 +201,8 @@ def test_ints_then_floats_in_a_later_chunk_widen(
 def test_all_missing_first_chunk_then_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outhead.reading as reading
 
-    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 64)
+    small_chunks(monkeypatch, 64)
     body = "a,\n" * 50 + "b,3\nb,4\n"
     s = scan_target(write(tmp_path, "y.csv", "x,y\n" + body))
     c = col(s, "y")
@@ -194,13 +210,12 @@ def test_all_missing_first_chunk_then_values(
 
 
 def test_chunks_do_not_change_the_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import outhead.reading as reading
 
     rng = np.random.default_rng(1)
     labels = rng.choice(["a", "b", "c", "NA"], size=500)
     p = write(tmp_path, "y.csv", "id,label\n" + "".join(f"{i},{v}\n" for i, v in enumerate(labels)))
     whole = scan_target(p)
-    monkeypatch.setattr(reading, "CSV_CHUNK_BYTES", 100)
+    small_chunks(monkeypatch, 100)
     small = scan_target(p, batch_rows=7)
     assert small.columns == whole.columns
     assert small.head == whole.head
@@ -217,6 +232,13 @@ def test_ragged_csv_names_the_line(tmp_path: Path) -> None:
 def test_single_column_blank_lines_are_missing_but_trailing_ones_are_not(tmp_path: Path) -> None:
     c = col(scan_target(write(tmp_path, "y.csv", "y\n1\n\n2\n\n\n")))
     assert c.n_missing == 1 and c.counts == {1: 1, 2: 1}
+
+
+def test_cp1252_text_is_read_with_a_note(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", "label\ncaf\u00e9\nth\u00e9\ncaf\u00e9\n".encode("cp1252"))
+    s = scan_target(p)
+    assert col(s).counts == {"caf\u00e9": 2, "th\u00e9": 1}
+    assert any(n.code == "encoding" for n in s.notes)
 
 
 def test_stdin(tmp_path: Path) -> None:
@@ -372,6 +394,19 @@ def test_npy_object_array_is_refused_unread(tmp_path: Path) -> None:
         scan_target(tmp_path / "o.npy")
 
 
+def test_npy_complex_is_refused(tmp_path: Path) -> None:
+    np.save(tmp_path / "c.npy", np.array([1 + 2j]))
+    with pytest.raises(FormatError, match="dtype complex128"):
+        scan_target(tmp_path / "c.npy")
+
+
+def test_npy_big_endian_and_float16(tmp_path: Path) -> None:
+    np.save(tmp_path / "b.npy", np.array([1, 2, 2], dtype=">i4"))
+    np.save(tmp_path / "h.npy", np.array([0.5, 1.0], dtype=np.float16))
+    assert col(scan_target(tmp_path / "b.npy")).counts == {1: 1, 2: 2}
+    assert col(scan_target(tmp_path / "h.npy")).counts == {0.5: 1, 1: 1}
+
+
 def test_npy_three_dims_is_refused(tmp_path: Path) -> None:
     np.save(tmp_path / "t.npy", np.zeros((2, 2, 2)))
     with pytest.raises(FormatError, match="3 dimensions"):
@@ -382,6 +417,12 @@ def test_npy_that_is_not_npy(tmp_path: Path) -> None:
     p = write(tmp_path, "y.npy", "label\n1\n")
     with pytest.raises(FormatError, match=r"not a \.npy file"):
         scan_target(p)
+
+
+@pytest.mark.parametrize("content", [b"\x93NUMPY", b"\x93NUMPY\x01\x00\x10\x00{'descr': 'x"])
+def test_npy_truncated_header(tmp_path: Path, content: bytes) -> None:
+    with pytest.raises(FormatError):
+        scan_target(write(tmp_path, "y.npy", content))
 
 
 def test_npy_empty(tmp_path: Path) -> None:
@@ -454,6 +495,39 @@ def test_parquet_dictionary_and_bool_columns(tmp_path: Path) -> None:
     s = scan_target(tmp_path / "t.pq")
     assert col(s, "c").counts == {"x": 2, "y": 1}
     assert col(s, "b").counts == {True: 1, False: 1} and col(s, "b").n_missing == 1
+
+
+def test_parquet_list_column_is_label_sets(tmp_path: Path) -> None:
+    t = pa.table({"tags": [["He", "Ne"], ["Ar"], [], None, ["He"], ["Ne", "He"]]})
+    pq.write_table(t, tmp_path / "l.parquet")
+    s = scan_target(tmp_path / "l.parquet")
+    assert s.labelsets is not None and s.labelsets.separator == "|"
+    assert s.labelsets.token_counts == {"Ar": 1, "He": 3, "Ne": 2}
+    assert s.labelsets.size_counts == {1: 2, 2: 2}
+    assert s.columns[0].n_missing == 2  # the empty list and the null
+
+
+def test_parquet_int_list_column(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"y": [[1, 2], [2], [3, 1]]}), tmp_path / "l.parquet")
+    ls = scan_target(tmp_path / "l.parquet").labelsets
+    assert ls is not None and ls.token_counts == {"1": 2, "2": 2, "3": 1}
+
+
+def test_parquet_struct_column_is_refused(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"s": [{"a": 1}, {"a": 2}], "y": [0, 1]}), tmp_path / "s.parquet")
+    with pytest.raises(ColumnError, match="column 's' has type struct"):
+        scan_target(tmp_path / "s.parquet", columns=["s"])
+    assert scan_target(tmp_path / "s.parquet", columns=["y"]).n_rows == 2
+
+
+def test_parquet_directory_with_a_column_missing_from_one_file(tmp_path: Path) -> None:
+    d = tmp_path / "ds"
+    d.mkdir()
+    pq.write_table(pa.table({"y": [1, 2], "z": ["a", "b"]}), d / "a.parquet")
+    pq.write_table(pa.table({"y": [3]}), d / "b.parquet")
+    (d / "_SUCCESS").write_text("")
+    s = scan_target(d, columns=["z"])
+    assert col(s).counts == {"a": 1, "b": 1} and col(s).missing_rows == (2,)
 
 
 def test_parquet_that_is_not_parquet(tmp_path: Path) -> None:
