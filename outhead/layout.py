@@ -588,11 +588,11 @@ class _Builder:
             self.note(f"{m.n_rows_off_one} rows do not sum to 1: not class probabilities")
         self.note(f"{k} regression targets: one linear output each")
         if k > WIDE_TARGET:
-            hint = _likely_target(names)
+            likely = _likely_target(names)
             self.diag(
                 "wide-target",
                 f"{k} target columns read as {k} regression targets: is this a feature table?",
-                f"pick the target with --column{f' (e.g. --column {hint})' if hint else ''}",
+                f"pick the target with --column{f' (e.g. --column {likely})' if likely else ''}",
             )
         self.scale_check(max(means, key=abs), max(stds), lo, hi)
         return self.finish(
