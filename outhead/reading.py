@@ -670,9 +670,9 @@ class _CsvReader(_Reader):
         while True:
             read, parse, convert = self._options(targets, types, True)
             try:
-                return pcsv.read_csv(pa.BufferReader(pa.py_buffer(chunk)), read_options=read,
-                                     parse_options=parse, convert_options=convert,
-                                     memory_pool=_parse_pool())
+                table = pcsv.read_csv(pa.BufferReader(pa.py_buffer(chunk)), read_options=read,
+                                      parse_options=parse, convert_options=convert,
+                                      memory_pool=_parse_pool())
             except pa.ArrowInvalid as exc:
                 msg = str(exc)
                 m = re.search(r"In CSV column #(\d+): .*conversion error to (\w+)", msg)
@@ -699,6 +699,16 @@ class _CsvReader(_Reader):
                     bad = re.search(r"invalid value '(.*)'", msg)
                     raise _RestartAsText(name, bad.group(1) if bad else None) from None
                 types[name] = _text_type()
+                continue
+            # A column's type is fixed by the first chunk where it has a value: later chunks
+            # must convert to it (or widen int to float), as one read of the whole file would.
+            for name, t in zip(table.column_names, table.schema.types, strict=True):
+                if name not in types and not pa.types.is_null(t):
+                    basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
+                             or pa.types.is_boolean(t) or pa.types.is_dictionary(t)
+                             or pa.types.is_string(t))
+                    types[name] = t if basic else _text_type()
+            return table
 
     def _raise_parse_error(self, chunk: Any, offset: int, targets: Sequence[str],
                            types: dict[str, Any], msg: str) -> NoReturn:
@@ -773,7 +783,6 @@ class _CsvReader(_Reader):
         batch_rows: int | None,
         matrix: bool,
     ) -> TargetStats:
-        import pyarrow as pa
 
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep,
                                field_delimiter=self.delimiter)
@@ -782,12 +791,6 @@ class _CsvReader(_Reader):
         if first is not None:
             chunk, offset, done = first
             table = self._parse(chunk, offset, targets, types, False)
-            for name, t in zip(table.column_names, table.schema.types, strict=True):
-                if name not in types and not pa.types.is_null(t):
-                    basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
-                             or pa.types.is_boolean(t) or pa.types.is_dictionary(t)
-                             or pa.types.is_string(t))
-                    types[name] = t if basic else _text_type()
             if table.nbytes:
                 per_text_byte = table.select(targets).nbytes / len(chunk)
                 wanted = int(CSV_TABLE_BYTES / max(per_text_byte, 1e-3))

@@ -12,6 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outhead.errors import (
     ColumnError,
@@ -667,3 +669,65 @@ def test_distinct_cap_on_a_csv(tmp_path: Path) -> None:
     p = write(tmp_path, "y.csv", "y\n" + "".join(f"{i}.5\n" for i in range(n)))
     c = col(scan_target(p))
     assert c.counts is None and c.n_distinct == DISTINCT_CAP + 1 and c.type == "float"
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunk boundaries of real CSV text
+# ---------------------------------------------------------------------------------------------
+
+
+CELLS = {
+    "int": st.integers(-5, 20).map(str),
+    "float": st.sampled_from(["0.5", "1.0", "2", "-3.25", "inf", "1e3"]),
+    "text": st.sampled_from(["a", "b", " a", "cat", "dog "]),
+    "bool": st.sampled_from(["True", "False", "true"]),
+}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kinds=st.lists(st.sampled_from(sorted(CELLS)), min_size=1, max_size=3),
+    data=st.data(),
+    chunk=st.integers(8, 64),
+    batch=st.one_of(st.none(), st.integers(1, 50)),
+)
+def test_csv_chunks_and_batches_do_not_change_the_stats(
+    tmp_path: Path, kinds: list[str], data: st.DataObject, chunk: int, batch: int | None
+) -> None:
+    """The same CSV read in one chunk, and in small chunks and batches, gives the same stats
+    (a late class, a late float among ints, a late word among numbers, missing cells anywhere)."""
+    import outhead.reading as reading
+
+    n = data.draw(st.integers(1, 80))
+    # In a one-column file an empty line at the end reads as the editor's, not as a cell.
+    missing = st.sampled_from(["", "NA", "nan"] if len(kinds) > 1 else ["NA", "nan"])
+    columns = []
+    for first in kinds:
+        # the cells change kind at some row: ints then floats, numbers then a word...
+        late = data.draw(st.sampled_from(sorted(CELLS)))
+        switch = data.draw(st.integers(0, n))
+        head = data.draw(st.lists(st.one_of(CELLS[first], missing), min_size=switch,
+                                  max_size=switch))
+        tail = data.draw(st.lists(st.one_of(CELLS[late], missing), min_size=n - switch,
+                                  max_size=n - switch))
+        columns.append(head + tail)
+    lines = [",".join(f"c{j}" for j in range(len(kinds)))]
+    lines += [",".join(col[i] for col in columns) for i in range(n)]
+    p = tmp_path / f"y{chunk}.csv"
+    p.write_text("\n".join(lines) + "\n")
+    whole = scan_target(p, header=True)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("CSV_CHUNK_BYTES", "CSV_CHUNK_MIN", "CSV_CHUNK_MAX"):
+            mp.setattr(reading, name, chunk)
+        split = scan_target(p, header=True, batch_rows=batch)
+    assert split.n_rows == whole.n_rows == n
+    assert split.head == whole.head
+    for a, b in zip(split.columns, whole.columns, strict=True):
+        assert (a.type, a.counts, a.n_missing, a.missing_rows, a.n_nonfinite) == (
+            b.type, b.counts, b.n_missing, b.missing_rows, b.n_nonfinite
+        )
+        assert a.minimum == b.minimum and a.maximum == b.maximum
+        assert a.total == pytest.approx(b.total)
+    assert split.matrix == whole.matrix
