@@ -643,7 +643,8 @@ class _CsvReader(_Reader):
                         self._chunk_bytes *= 2
                         continue
                     rest = bytes(view[cut:size])
-                yield view[:cut], offset, offset + cut
+                # at the end, what was read includes the blank lines left out of the chunk
+                yield view[:cut], offset, offset + (size if at_eof else cut)
                 offset += cut
                 if at_eof:
                     return

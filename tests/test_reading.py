@@ -250,7 +250,7 @@ def test_stdin(tmp_path: Path) -> None:
 
 
 def test_progress_is_reported(tmp_path: Path) -> None:
-    p = write(tmp_path, "y.csv", "y\n" + "1\n" * 100)
+    p = write(tmp_path, "y.csv", "y\n" + "1\n" * 100 + "\n\n")
     seen: list[tuple[int, int | None]] = []
     scan_target(p, progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (p.stat().st_size, p.stat().st_size)
@@ -731,3 +731,27 @@ def test_csv_chunks_and_batches_do_not_change_the_stats(
         assert a.minimum == b.minimum and a.maximum == b.maximum
         assert a.total == pytest.approx(b.total)
     assert split.matrix == whole.matrix
+
+
+def test_progress_reaches_the_total_for_binary_formats(tmp_path: Path) -> None:
+    np.save(tmp_path / "m.npy", np.eye(4, dtype=np.int8)[np.arange(100) % 4])
+    np.savez(tmp_path / "m.npz", y=np.arange(100))
+    pq.write_table(pa.table({"y": list(range(100))}), tmp_path / "t.parquet", row_group_size=10)
+    for name in ("m.npy", "m.npz", "t.parquet"):
+        seen: list[tuple[int, int | None]] = []
+        scan_target(tmp_path / name, batch_rows=7, progress=lambda d, t, s=seen: s.append((d, t)))
+        size = (tmp_path / name).stat().st_size
+        assert len(seen) > 1 and seen[-1] == (size, size), name
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_read_schema_of_binary_formats(tmp_path: Path) -> None:
+    np.save(tmp_path / "m.npy", np.zeros((3, 2), dtype=np.float32))
+    np.savez(tmp_path / "z.npz", y=np.array(["a", "b"]))
+    pq.write_table(pa.table({"a": [1], "b": ["x"], "c": [True]}), tmp_path / "t.parquet")
+    m = read_schema(tmp_path / "m.npy")
+    assert m.source.all_columns == ("0", "1") and m.types == ("float", "float") and m.n_rows == 3
+    z = read_schema(tmp_path / "z.npz")
+    assert z.source.key == "y" and z.types == ("string",)
+    t = read_schema(tmp_path / "t.parquet")
+    assert t.types == ("integer", "string", "bool") and t.n_rows == 1
