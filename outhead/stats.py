@@ -143,6 +143,9 @@ class MatrixStats:
     n_rows_with_missing: int
     n_negative: int = 0
     """Cells below zero, over the whole matrix."""
+    max_off_one: float | None = None
+    """The largest ``|row sum - 1|`` over the rows without a missing cell (None when there are
+    none): probabilities saved with few decimals are off by more than 1e-6 yet close to 1."""
 
 
 @dataclass(frozen=True)
@@ -799,6 +802,7 @@ class _Matrix:
         self.off_one_rows: list[int] = []
         self.n_with_missing = 0
         self.n_negative = 0
+        self.max_off_one: float | None = None
 
     def add(self, block: Any, offset: int) -> None:
         """Fold a 2-D numeric block (rows x target columns); NaN and +-inf are missing."""
@@ -825,7 +829,9 @@ class _Matrix:
         lo, hi = float(sums.min()), float(sums.max())
         self.minimum = lo if self.minimum is None else min(self.minimum, lo)
         self.maximum = hi if self.maximum is None else max(self.maximum, hi)
-        off = np.abs(sums - 1) > 1e-6
+        gap = np.abs(sums - 1)
+        self._merge_gap(float(gap.max()))
+        off = gap > 1e-6
         n_off = int(np.count_nonzero(off))
         if n_off:
             self.n_off_one += n_off
@@ -859,6 +865,9 @@ class _Matrix:
                 take = rows[take]
             have.extend(int(r) + offset for r in take)
 
+    def _merge_gap(self, gap: float) -> None:
+        self.max_off_one = gap if self.max_off_one is None else max(self.max_off_one, gap)
+
     def _add_ints(self, block: Any, offset: int) -> None:
         """Integer blocks: exact integer row sums, counted with ``bincount`` (no sorting)."""
         np = _np()
@@ -868,6 +877,7 @@ class _Matrix:
         lo, hi = int(sums.min()), int(sums.max())
         self.minimum = float(lo) if self.minimum is None else min(self.minimum, float(lo))
         self.maximum = float(hi) if self.maximum is None else max(self.maximum, float(hi))
+        self._merge_gap(float(max(abs(lo - 1), abs(hi - 1))))
         off = sums != 1
         n_off = int(np.count_nonzero(off))
         if n_off:
@@ -917,6 +927,7 @@ class _Matrix:
             off_one_rows=tuple(self.off_one_rows),
             n_rows_with_missing=self.n_with_missing,
             n_negative=self.n_negative,
+            max_off_one=self.max_off_one,
         )
 
 
