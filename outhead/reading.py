@@ -392,9 +392,42 @@ def _numpy_column_type(dtype: Any) -> ColumnType:
     return types.get(dtype.kind, "string")
 
 
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+
+
+def _compression(path: str) -> str | None:
+    """``gzip``/``bz2``/``xz`` for compressed text (``y.csv.gz``), else None."""
+    return _COMPRESSED.get(os.path.splitext(path)[1].lower())
+
+
+def _open_binary(path: str, compression: str | None) -> Any:
+    """The file as a stream of bytes, decompressed on the fly when it is compressed."""
+    if compression == "gzip":
+        import gzip
+
+        return gzip.open(path, "rb")
+    if compression == "bz2":
+        import bz2
+
+        return bz2.open(path, "rb")
+    if compression == "xz":
+        import lzma
+
+        return lzma.open(path, "rb")
+    return open(path, "rb", buffering=0)
+
+
 def _sniff_format(path: str) -> str:
     if os.path.isdir(path):
         return "parquet"
+    if _compression(path) is not None:
+        inner = os.path.splitext(os.path.splitext(path)[0])[1].lower()
+        if _EXTENSIONS.get(inner, "text") not in ("csv", "tsv", "text"):
+            raise FormatError(
+                f"compressed {inner} files are not supported; only compressed text (csv, tsv)",
+                path=path,
+            )
+        return _EXTENSIONS.get(inner, "text")
     ext = os.path.splitext(path)[1].lower()
     if ext in _EXTENSIONS:
         return _EXTENSIONS[ext]
@@ -503,9 +536,11 @@ class _CsvReader(_Reader):
                 shutil.copyfileobj(stream, out, 1 << 20)
             self.file = self._tmp
             self.n_bytes: int | None = None
+            self.compression: str | None = None
         else:
             self.file = display
             self.n_bytes = os.path.getsize(display)
+            self.compression = _compression(display)
         self.notes: list[Diagnostic] = []
         self._sniff(preferred, header)
 
@@ -516,8 +551,8 @@ class _CsvReader(_Reader):
 
     # -- sniffing -----------------------------------------------------------------------------
     def _sniff(self, preferred: str | None, header: bool | None) -> None:
-        with open(self.file, "rb") as fh:
-            raw = fh.read(SNIFF_BYTES)
+        with _open_binary(self.file, self.compression) as fh:
+            raw = _read_upto(fh, SNIFF_BYTES)
             at_eof = len(raw) < SNIFF_BYTES or not fh.read(1)
         bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         self.data_start = bom
@@ -567,8 +602,8 @@ class _CsvReader(_Reader):
             names = [str(j) for j in range(width)]
         self.all_columns = _dedupe(names)
         # Byte offset where data starts: after the BOM, leading blank lines and the header.
-        with open(self.file, "rb") as fh:
-            fh.seek(bom)
+        with _open_binary(self.file, self.compression) as fh:
+            _read_upto(fh, bom)
             n_skip = skip + (1 if self.header else 0)
             for _ in range(n_skip):
                 fh.readline()
@@ -577,7 +612,10 @@ class _CsvReader(_Reader):
             has_data = any(line.strip() for line in iter(fh.readline, b""))
         if not has_data:
             raise EmptyTargetError("the file has a header but no data rows", path=self.display)
-        ext = os.path.splitext(self.display)[1].lower()
+        base = self.display[: -len(os.path.splitext(self.display)[1])] if self.compression else (
+            self.display
+        )
+        ext = os.path.splitext(base)[1].lower()
         self.format: Format = "tsv" if self.delimiter == "\t" or ext == ".tsv" else "csv"
 
     # -- parsing ------------------------------------------------------------------------------
@@ -612,8 +650,8 @@ class _CsvReader(_Reader):
         the previous one (no copy of the chunk itself): memory is one chunk and its columns.
         """
         self._chunk_bytes = CSV_CHUNK_BYTES
-        with open(self.file, "rb", buffering=0) as fh:
-            fh.seek(self.data_start)
+        with _open_binary(self.file, self.compression) as fh:
+            _skip(fh, self.data_start)
             offset = self.data_start
             rest = b""
             while True:
@@ -652,8 +690,8 @@ class _CsvReader(_Reader):
     def _line_at(self, offset: int) -> int:
         """The 1-based line number of the byte at ``offset`` (only ever needed for an error)."""
         line = self.first_data_line
-        with open(self.file, "rb") as fh:
-            fh.seek(self.data_start)
+        with _open_binary(self.file, self.compression) as fh:
+            _skip(fh, self.data_start)
             todo = offset - self.data_start
             while todo > 0:
                 buf = fh.read(min(todo, 1 << 24))
@@ -813,7 +851,8 @@ class _CsvReader(_Reader):
                             pending.cancel()
                         raise
                     if progress is not None:
-                        progress(done, self.n_bytes)
+                        # compressed: the bytes done are decompressed ones, the total unknown
+                        progress(done, None if self.compression else self.n_bytes)
                     if nxt is None or pending is None:
                         table = None
                     else:
@@ -853,6 +892,24 @@ class _CsvReader(_Reader):
             types = tuple(_column_type(t) for t in table.schema.types)
             return Schema(self._source(targets), types)
         return Schema(self._source(targets), tuple("empty" for _ in targets))
+
+
+def _read_upto(fh: Any, n: int) -> bytes:
+    """Up to ``n`` bytes (raw and decompressing streams may return less per read)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        b = fh.read(n - got)
+        if not b:
+            break
+        parts.append(b)
+        got += len(b)
+    return b"".join(parts)
+
+
+def _skip(fh: Any, n: int) -> None:
+    """Move to byte ``n`` (a decompressing stream seeks by reading)."""
+    fh.seek(n)
 
 
 def _read_into(fh: Any, view: memoryview) -> int:

@@ -243,6 +243,28 @@ def test_cp1252_text_is_read_with_a_note(tmp_path: Path) -> None:
     assert any(n.code == "encoding" for n in s.notes)
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_csv(tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix]
+    p = tmp_path / f"y.tsv{suffix}"
+    with opener(p, "wb") as fh:
+        fh.write(b"id\tlabel\n" + b"".join(b"%d\t%s\n" % (i, b"ab"[i % 2 : i % 2 + 1])
+                                          for i in range(300)))
+    small_chunks(monkeypatch, 256)
+    s = scan_target(p, columns=["label"])
+    assert s.source.format == "tsv" and s.source.delimiter == "\t"
+    assert col(s).counts == {"a": 150, "b": 150}
+
+
+def test_compressed_npy_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match=r"compressed \.npy files are not supported"):
+        scan_target(write(tmp_path, "y.npy.gz", b"x"))
+
+
 def test_stdin(tmp_path: Path) -> None:
     s = scan_target("-", stdin=io.BytesIO(b"label\ncat\ndog\ncat\n"))
     assert s.source.path == "-" and s.source.n_bytes is None
