@@ -6,9 +6,13 @@ columns of a file and their types from its first batch only.
 
 Formats, chosen by extension (case-insensitive), else by the first bytes:
 
-* ``.csv`` / ``.tsv`` / ``.txt`` and ``-`` (standard input): text, delimiter among ``,`` ``;``
-  tab ``|`` sniffed, header detected (:func:`detect_header`), parsed by ``pyarrow.csv`` in
-  chunks of whole lines.
+* ``.csv`` / ``.tsv`` / ``.txt`` (also compressed: ``.gz``, ``.bz2``, ``.xz``) and ``-``
+  (standard input, spooled to a temporary file): text, delimiter among ``,`` ``;`` tab ``|``
+  sniffed (:func:`detect_delimiter`), header detected (:func:`detect_header`), UTF-8 or else
+  cp1252, parsed by ``pyarrow.csv`` in chunks of whole lines (the next chunk is parsed while
+  the current one is counted). A column's type is fixed by the first chunk where it has a
+  value; ints meeting a float later are widened, numbers meeting a word later make the scan
+  start again with that column as text (a ``mixed-types`` warning).
 * ``.npy``: memory-mapped, ``allow_pickle=False`` (object arrays are refused).
 * ``.npz``: one array (``key``, or the only one), streamed out of the archive.
 * ``.parquet`` / ``.pq``, or a directory of Parquet files: read by row groups, target columns
