@@ -973,15 +973,16 @@ class _Matrix:
 def _mixed_types(col: ColumnStats) -> Diagnostic | None:
     """A warning for a text column that is mostly numbers with a few words among them (a typo,
     a placeholder such as ``?``): it is read as text, which is rarely what was meant."""
-    if col.type != "string" or not col.counts:
+    counts = col.counts
+    if col.type != "string" or not counts:
         return None
-    numeric = [k for k in col.counts if _is_number_text(str(k))]
-    if not numeric or len(numeric) == len(col.counts):
+    numeric = [k for k in counts if _is_number_text(str(k))]
+    if not numeric or len(numeric) == len(counts):
         return None
-    n_numeric = sum(col.counts[k] for k in numeric)
-    if n_numeric * 2 < sum(col.counts.values()):
+    n_numeric = sum(counts[k] for k in numeric)
+    if n_numeric * 2 < sum(counts.values()):
         return None
-    odd = min((k for k in col.counts if k not in set(numeric)), key=lambda k: col.counts[k])
+    odd = min((k for k in counts if k not in set(numeric)), key=lambda k: counts[k])
     return Diagnostic(
         code="mixed-types",
         message=f"column {col.name!r} holds numbers and text (such as {odd!r}); it was read "
