@@ -72,7 +72,7 @@ BINARY_BATCH_BYTES = 8 << 20
 PARQUET_BATCH_ROWS = 1 << 20
 #: Text looked at to sniff the delimiter and the header.
 SNIFF_BYTES = 64 << 10
-SNIFF_LINES = 200
+SNIFF_LINES = 2000
 DELIMITERS = (",", "\t", ";", "|")
 TRUE_VALUES = ("True", "true", "TRUE")
 FALSE_VALUES = ("False", "false", "FALSE")

@@ -94,6 +94,12 @@ def test_header_forced_either_way(tmp_path: Path) -> None:
     assert s2.n_rows == 3 and col(s2).type == "string"
 
 
+def test_rare_first_label_without_header_is_data(tmp_path: Path) -> None:
+    labels = ["zebra"] + [f"class_{i % 40}" for i in range(500)] + ["zebra"]
+    s = scan_target(write(tmp_path, "y.csv", "\n".join(labels) + "\n"))
+    assert s.source.header is False and s.n_rows == 502
+
+
 def test_string_labels_are_stripped_and_missing_tokens_are_missing(tmp_path: Path) -> None:
     p = write(tmp_path, "y.csv", "label\n cat \ndog\nNA\n\nN/A\nnan\nNaN\nnull\nNone\n  NA \ncat\n")
     c = col(scan_target(p))
