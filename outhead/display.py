@@ -131,7 +131,7 @@ def render_inspect(rec: Recommendation) -> Group:
         noun = "labels" if layout.task.value == "multilabel" else "classes"
         title.append(f" ({len(layout.classes)} {noun})")
     parts.append(title)
-    parts.append(_hanging([("  •", line) for line in layout.evidence]))
+    parts.append(_hanging([("  •", line) for line in (*layout.reading, *layout.evidence)]))
     if layout.runner_up:
         parts.append(_hanging([("  runner-up:", Text(layout.runner_up, style="dim"))]))
     parts.append(Text())

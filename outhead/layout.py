@@ -72,6 +72,7 @@ class Layout:
     class_counts: tuple[int, ...] | None
     """Rows per class, aligned with ``classes`` (for multi-hot: rows where the label is on)."""
     evidence: tuple[str, ...]
+    """What in the data decided the layout, one observation per line."""
     diagnostics: tuple[Diagnostic, ...] = ()
     runner_up: str | None = None
     """The second most likely reading when the decision was close, in words."""
@@ -88,6 +89,9 @@ class Layout:
     target_mean: tuple[float, ...] | None = None
     target_std: tuple[float, ...] | None = None
     """Numeric targets, per column: mean and standard deviation."""
+    reading: tuple[str, ...] = ()
+    """How the file was read, where it was guessed (a detected header, a detected separator),
+    each with the option that overrides it."""
     stats: TargetStats | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -105,6 +109,7 @@ class Layout:
             "classes": list(self.classes) if self.classes is not None else None,
             "class_counts": list(self.class_counts) if self.class_counts is not None else None,
             "evidence": list(self.evidence),
+            "reading": list(self.reading),
             "warnings": [d.to_dict() for d in self.diagnostics],
             "runner_up": self.runner_up,
             "forced": self.forced,
@@ -221,7 +226,6 @@ class _Builder:
         return UsageError(message, path=self.path)
 
     def finish(self, kind: LayoutKind, task: Task, n_outputs: int, **kw: Any) -> Layout:
-        self.evidence[:0] = self.reading
         if self.forced is not None:
             self.evidence.insert(0, f"task forced with --task {self.forced.value}")
         return Layout(
@@ -233,6 +237,7 @@ class _Builder:
             evidence=tuple(self.evidence),
             diagnostics=tuple(self.diags),
             forced=self.forced is not None,
+            reading=tuple(self.reading),
             stats=self.stats,
             **kw,
         )
@@ -588,11 +593,11 @@ class _Builder:
             self.note(f"{m.n_rows_off_one} rows do not sum to 1: not class probabilities")
         self.note(f"{k} regression targets: one linear output each")
         if k > WIDE_TARGET:
-            hint = _likely_target(names)
+            likely = _likely_target(names)
             self.diag(
                 "wide-target",
                 f"{k} target columns read as {k} regression targets: is this a feature table?",
-                f"pick the target with --column{f' (e.g. --column {hint})' if hint else ''}",
+                f"pick the target with --column{f' (e.g. --column {likely})' if likely else ''}",
             )
         self.scale_check(max(means, key=abs), max(stds), lo, hi)
         return self.finish(

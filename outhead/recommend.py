@@ -156,6 +156,7 @@ class Recommendation:
             "alternatives": [a.to_dict() for a in self.alternatives],
             "why": list(self.why),
             "evidence": list(layout.evidence),
+            "reading": list(layout.reading),
             "runner_up": layout.runner_up,
             "forced": layout.forced,
             "warnings": [d.to_dict() for d in self.diagnostics],

@@ -288,8 +288,10 @@ def test_predict_labels_on_the_saved_model(name: str, runs: Any, keras: Any) -> 
             features = module.load_table(module.DATA_FILE)[module.FEATURE_COLUMNS]
             target = module.load_table(module.DATA_FILE)[module.TARGET_COLUMNS]
         else:
-            features = module.load_features(module.FEATURES_FILE)
-            target = module.load_target(module.TARGET_FILE)[module.TARGET_COLUMNS]
+            # One shared reader when both files are read the same way, else one each.
+            shared = getattr(module, "load_file", None)
+            features = (shared or module.load_features)(module.FEATURES_FILE)
+            target = (shared or module.load_target)(module.TARGET_FILE)[module.TARGET_COLUMNS]
     finally:
         os.chdir(cwd)
     with warnings.catch_warnings():
