@@ -6,9 +6,13 @@ columns of a file and their types from its first batch only.
 
 Formats, chosen by extension (case-insensitive), else by the first bytes:
 
-* ``.csv`` / ``.tsv`` / ``.txt`` and ``-`` (standard input): text, delimiter among ``,`` ``;``
-  tab ``|`` sniffed, header detected (:func:`detect_header`), parsed by ``pyarrow.csv`` in
-  chunks of whole lines.
+* ``.csv`` / ``.tsv`` / ``.txt`` (also compressed: ``.gz``, ``.bz2``, ``.xz``) and ``-``
+  (standard input, spooled to a temporary file): text, delimiter among ``,`` ``;`` tab ``|``
+  sniffed (:func:`detect_delimiter`), header detected (:func:`detect_header`), UTF-8 or else
+  cp1252, parsed by ``pyarrow.csv`` in chunks of whole lines (the next chunk is parsed while
+  the current one is counted). A column's type is fixed by the first chunk where it has a
+  value; ints meeting a float later are widened, numbers meeting a word later make the scan
+  start again with that column as text (a ``mixed-types`` warning).
 * ``.npy``: memory-mapped, ``allow_pickle=False`` (object arrays are refused).
 * ``.npz``: one array (``key``, or the only one), streamed out of the archive.
 * ``.parquet`` / ``.pq``, or a directory of Parquet files: read by row groups, target columns
@@ -68,7 +72,7 @@ BINARY_BATCH_BYTES = 8 << 20
 PARQUET_BATCH_ROWS = 1 << 20
 #: Text looked at to sniff the delimiter and the header.
 SNIFF_BYTES = 64 << 10
-SNIFF_LINES = 200
+SNIFF_LINES = 2000
 DELIMITERS = (",", "\t", ";", "|")
 TRUE_VALUES = ("True", "true", "TRUE")
 FALSE_VALUES = ("False", "false", "FALSE")
@@ -392,9 +396,42 @@ def _numpy_column_type(dtype: Any) -> ColumnType:
     return types.get(dtype.kind, "string")
 
 
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+
+
+def _compression(path: str) -> str | None:
+    """``gzip``/``bz2``/``xz`` for compressed text (``y.csv.gz``), else None."""
+    return _COMPRESSED.get(os.path.splitext(path)[1].lower())
+
+
+def _open_binary(path: str, compression: str | None) -> Any:
+    """The file as a stream of bytes, decompressed on the fly when it is compressed."""
+    if compression == "gzip":
+        import gzip
+
+        return gzip.open(path, "rb")
+    if compression == "bz2":
+        import bz2
+
+        return bz2.open(path, "rb")
+    if compression == "xz":
+        import lzma
+
+        return lzma.open(path, "rb")
+    return open(path, "rb", buffering=0)
+
+
 def _sniff_format(path: str) -> str:
     if os.path.isdir(path):
         return "parquet"
+    if _compression(path) is not None:
+        inner = os.path.splitext(os.path.splitext(path)[0])[1].lower()
+        if _EXTENSIONS.get(inner, "text") not in ("csv", "tsv", "text"):
+            raise FormatError(
+                f"compressed {inner} files are not supported; only compressed text (csv, tsv)",
+                path=path,
+            )
+        return _EXTENSIONS.get(inner, "text")
     ext = os.path.splitext(path)[1].lower()
     if ext in _EXTENSIONS:
         return _EXTENSIONS[ext]
@@ -503,9 +540,11 @@ class _CsvReader(_Reader):
                 shutil.copyfileobj(stream, out, 1 << 20)
             self.file = self._tmp
             self.n_bytes: int | None = None
+            self.compression: str | None = None
         else:
             self.file = display
             self.n_bytes = os.path.getsize(display)
+            self.compression = _compression(display)
         self.notes: list[Diagnostic] = []
         self._sniff(preferred, header)
 
@@ -516,8 +555,8 @@ class _CsvReader(_Reader):
 
     # -- sniffing -----------------------------------------------------------------------------
     def _sniff(self, preferred: str | None, header: bool | None) -> None:
-        with open(self.file, "rb") as fh:
-            raw = fh.read(SNIFF_BYTES)
+        with _open_binary(self.file, self.compression) as fh:
+            raw = _read_upto(fh, SNIFF_BYTES)
             at_eof = len(raw) < SNIFF_BYTES or not fh.read(1)
         bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         self.data_start = bom
@@ -567,8 +606,8 @@ class _CsvReader(_Reader):
             names = [str(j) for j in range(width)]
         self.all_columns = _dedupe(names)
         # Byte offset where data starts: after the BOM, leading blank lines and the header.
-        with open(self.file, "rb") as fh:
-            fh.seek(bom)
+        with _open_binary(self.file, self.compression) as fh:
+            _read_upto(fh, bom)
             n_skip = skip + (1 if self.header else 0)
             for _ in range(n_skip):
                 fh.readline()
@@ -577,7 +616,10 @@ class _CsvReader(_Reader):
             has_data = any(line.strip() for line in iter(fh.readline, b""))
         if not has_data:
             raise EmptyTargetError("the file has a header but no data rows", path=self.display)
-        ext = os.path.splitext(self.display)[1].lower()
+        base = self.display[: -len(os.path.splitext(self.display)[1])] if self.compression else (
+            self.display
+        )
+        ext = os.path.splitext(base)[1].lower()
         self.format: Format = "tsv" if self.delimiter == "\t" or ext == ".tsv" else "csv"
 
     # -- parsing ------------------------------------------------------------------------------
@@ -612,8 +654,8 @@ class _CsvReader(_Reader):
         the previous one (no copy of the chunk itself): memory is one chunk and its columns.
         """
         self._chunk_bytes = CSV_CHUNK_BYTES
-        with open(self.file, "rb", buffering=0) as fh:
-            fh.seek(self.data_start)
+        with _open_binary(self.file, self.compression) as fh:
+            _skip(fh, self.data_start)
             offset = self.data_start
             rest = b""
             while True:
@@ -643,7 +685,8 @@ class _CsvReader(_Reader):
                         self._chunk_bytes *= 2
                         continue
                     rest = bytes(view[cut:size])
-                yield view[:cut], offset, offset + cut
+                # at the end, what was read includes the blank lines left out of the chunk
+                yield view[:cut], offset, offset + (size if at_eof else cut)
                 offset += cut
                 if at_eof:
                     return
@@ -651,8 +694,8 @@ class _CsvReader(_Reader):
     def _line_at(self, offset: int) -> int:
         """The 1-based line number of the byte at ``offset`` (only ever needed for an error)."""
         line = self.first_data_line
-        with open(self.file, "rb") as fh:
-            fh.seek(self.data_start)
+        with _open_binary(self.file, self.compression) as fh:
+            _skip(fh, self.data_start)
             todo = offset - self.data_start
             while todo > 0:
                 buf = fh.read(min(todo, 1 << 24))
@@ -670,9 +713,9 @@ class _CsvReader(_Reader):
         while True:
             read, parse, convert = self._options(targets, types, True)
             try:
-                return pcsv.read_csv(pa.BufferReader(pa.py_buffer(chunk)), read_options=read,
-                                     parse_options=parse, convert_options=convert,
-                                     memory_pool=_parse_pool())
+                table = pcsv.read_csv(pa.BufferReader(pa.py_buffer(chunk)), read_options=read,
+                                      parse_options=parse, convert_options=convert,
+                                      memory_pool=_parse_pool())
             except pa.ArrowInvalid as exc:
                 msg = str(exc)
                 m = re.search(r"In CSV column #(\d+): .*conversion error to (\w+)", msg)
@@ -699,6 +742,16 @@ class _CsvReader(_Reader):
                     bad = re.search(r"invalid value '(.*)'", msg)
                     raise _RestartAsText(name, bad.group(1) if bad else None) from None
                 types[name] = _text_type()
+                continue
+            # A column's type is fixed by the first chunk where it has a value: later chunks
+            # must convert to it (or widen int to float), as one read of the whole file would.
+            for name, t in zip(table.column_names, table.schema.types, strict=True):
+                if name not in types and not pa.types.is_null(t):
+                    basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
+                             or pa.types.is_boolean(t) or pa.types.is_dictionary(t)
+                             or pa.types.is_string(t))
+                    types[name] = t if basic else _text_type()
+            return table
 
     def _raise_parse_error(self, chunk: Any, offset: int, targets: Sequence[str],
                            types: dict[str, Any], msg: str) -> NoReturn:
@@ -773,7 +826,6 @@ class _CsvReader(_Reader):
         batch_rows: int | None,
         matrix: bool,
     ) -> TargetStats:
-        import pyarrow as pa
 
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep,
                                field_delimiter=self.delimiter)
@@ -782,12 +834,6 @@ class _CsvReader(_Reader):
         if first is not None:
             chunk, offset, done = first
             table = self._parse(chunk, offset, targets, types, False)
-            for name, t in zip(table.column_names, table.schema.types, strict=True):
-                if name not in types and not pa.types.is_null(t):
-                    basic = (pa.types.is_integer(t) or pa.types.is_floating(t)
-                             or pa.types.is_boolean(t) or pa.types.is_dictionary(t)
-                             or pa.types.is_string(t))
-                    types[name] = t if basic else _text_type()
             if table.nbytes:
                 per_text_byte = table.select(targets).nbytes / len(chunk)
                 wanted = int(CSV_TABLE_BYTES / max(per_text_byte, 1e-3))
@@ -809,7 +855,8 @@ class _CsvReader(_Reader):
                             pending.cancel()
                         raise
                     if progress is not None:
-                        progress(done, self.n_bytes)
+                        # compressed: the bytes done are decompressed ones, the total unknown
+                        progress(done, None if self.compression else self.n_bytes)
                     if nxt is None or pending is None:
                         table = None
                     else:
@@ -849,6 +896,24 @@ class _CsvReader(_Reader):
             types = tuple(_column_type(t) for t in table.schema.types)
             return Schema(self._source(targets), types)
         return Schema(self._source(targets), tuple("empty" for _ in targets))
+
+
+def _read_upto(fh: Any, n: int) -> bytes:
+    """Up to ``n`` bytes (raw and decompressing streams may return less per read)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        b = fh.read(n - got)
+        if not b:
+            break
+        parts.append(b)
+        got += len(b)
+    return b"".join(parts)
+
+
+def _skip(fh: Any, n: int) -> None:
+    """Move to byte ``n`` (a decompressing stream seeks by reading)."""
+    fh.seek(n)
 
 
 def _read_into(fh: Any, view: memoryview) -> int:

@@ -143,6 +143,9 @@ class MatrixStats:
     n_rows_with_missing: int
     n_negative: int = 0
     """Cells below zero, over the whole matrix."""
+    max_off_one: float | None = None
+    """The largest ``|row sum - 1|`` over the rows without a missing cell (None when there are
+    none): probabilities saved with few decimals are off by more than 1e-6 yet close to 1."""
 
 
 @dataclass(frozen=True)
@@ -576,6 +579,9 @@ def _head_texts(p: _Prepared, need: int) -> list[str]:
 def _bincount_from(v: Any, lo: int, hi: int) -> Any:
     """Counts of ``v - lo`` for ints in [lo, hi], without an int64 copy of a whole batch."""
     np = _np()
+    if hi - lo == 1 and lo == 0:
+        ones = int(np.count_nonzero(v))  # 0/1 indicators: one cheap pass
+        return np.array([len(v) - ones, ones], dtype=np.int64)
     if lo >= 0 and v.dtype == np.intp:
         return np.bincount(v, minlength=hi + 1)[lo:]
     out = np.zeros(hi - lo + 1, dtype=np.int64)
@@ -799,6 +805,7 @@ class _Matrix:
         self.off_one_rows: list[int] = []
         self.n_with_missing = 0
         self.n_negative = 0
+        self.max_off_one: float | None = None
 
     def add(self, block: Any, offset: int) -> None:
         """Fold a 2-D numeric block (rows x target columns); NaN and +-inf are missing."""
@@ -825,7 +832,9 @@ class _Matrix:
         lo, hi = float(sums.min()), float(sums.max())
         self.minimum = lo if self.minimum is None else min(self.minimum, lo)
         self.maximum = hi if self.maximum is None else max(self.maximum, hi)
-        off = np.abs(sums - 1) > 1e-6
+        gap = np.abs(sums - 1)
+        self._merge_gap(float(gap.max()))
+        off = gap > 1e-6
         n_off = int(np.count_nonzero(off))
         if n_off:
             self.n_off_one += n_off
@@ -837,11 +846,30 @@ class _Matrix:
                 self.off_one_rows.extend(int(i) + offset for i in idx)
         if self.counts is None:
             return
-        if sums.dtype.kind == "f":
-            sums = np.round(sums, 9)
+        sums = np.round(sums, 9)
+        c = self.counts
+        # Sums seen before (probability rows: 1.0 and a few neighbours) are counted with one
+        # comparison each; only the others are sorted.
+        left = None
+        if 0 < len(c) <= 32:
+            rest = np.ones(len(sums), dtype=bool)
+            for k in list(c):
+                eq = sums == k
+                n_eq = int(np.count_nonzero(eq))
+                if not n_eq:
+                    continue
+                c[k] += n_eq
+                rest &= ~eq
+                have = self.examples.setdefault(k, [])
+                if len(have) < MAX_EXAMPLES:
+                    take = np.flatnonzero(eq)[: MAX_EXAMPLES - len(have)]
+                    have.extend(int(r) + offset for r in (rows[take] if rows is not None else take))
+            if not rest.any():
+                return
+            left = np.flatnonzero(rest)
+            sums = sums[left]
         keys, inverse, cnts = np.unique(sums, return_inverse=True, return_counts=True)
         fkeys = [float(k) for k in keys.tolist()]
-        c = self.counts
         for k, n in zip(fkeys, cnts.tolist(), strict=True):
             c[k] = c.get(k, 0) + n
         if len(c) > DISTINCT_CAP:
@@ -855,9 +883,14 @@ class _Matrix:
         for i in needy:
             have = self.examples.setdefault(fkeys[i], [])
             take = order[starts[i] : starts[i] + min(int(cnts[i]), MAX_EXAMPLES - len(have))]
+            if left is not None:
+                take = left[take]
             if rows is not None:
                 take = rows[take]
             have.extend(int(r) + offset for r in take)
+
+    def _merge_gap(self, gap: float) -> None:
+        self.max_off_one = gap if self.max_off_one is None else max(self.max_off_one, gap)
 
     def _add_ints(self, block: Any, offset: int) -> None:
         """Integer blocks: exact integer row sums, counted with ``bincount`` (no sorting)."""
@@ -865,9 +898,25 @@ class _Matrix:
         sums = np.einsum("ij->i", block, dtype=np.int64)
         if block.dtype.kind == "i" and int(block.min()) < 0:
             self.n_negative += int(np.count_nonzero(block < 0))
+        self._add_int_sums(sums, offset)
+
+    def add_int_columns(self, columns: Sequence[Any], offset: int) -> None:
+        """Complete integer columns of one batch: summed in place, without a 2-D copy."""
+        np = _np()
+        sums = columns[0].astype(np.int64, copy=True)
+        for c in columns[1:]:
+            sums += c
+        for c in columns:
+            if c.dtype.kind == "i" and len(c) and int(c.min()) < 0:
+                self.n_negative += int(np.count_nonzero(c < 0))
+        self._add_int_sums(sums, offset)
+
+    def _add_int_sums(self, sums: Any, offset: int) -> None:
+        np = _np()
         lo, hi = int(sums.min()), int(sums.max())
         self.minimum = float(lo) if self.minimum is None else min(self.minimum, float(lo))
         self.maximum = float(hi) if self.maximum is None else max(self.maximum, float(hi))
+        self._merge_gap(float(max(abs(lo - 1), abs(hi - 1))))
         off = sums != 1
         n_off = int(np.count_nonzero(off))
         if n_off:
@@ -917,21 +966,23 @@ class _Matrix:
             off_one_rows=tuple(self.off_one_rows),
             n_rows_with_missing=self.n_with_missing,
             n_negative=self.n_negative,
+            max_off_one=self.max_off_one,
         )
 
 
 def _mixed_types(col: ColumnStats) -> Diagnostic | None:
     """A warning for a text column that is mostly numbers with a few words among them (a typo,
     a placeholder such as ``?``): it is read as text, which is rarely what was meant."""
-    if col.type != "string" or not col.counts:
+    counts = col.counts
+    if col.type != "string" or not counts:
         return None
-    numeric = [k for k in col.counts if _is_number_text(str(k))]
-    if not numeric or len(numeric) == len(col.counts):
+    numeric = [k for k in counts if _is_number_text(str(k))]
+    if not numeric or len(numeric) == len(counts):
         return None
-    n_numeric = sum(col.counts[k] for k in numeric)
-    if n_numeric * 2 < sum(col.counts.values()):
+    n_numeric = sum(counts[k] for k in numeric)
+    if n_numeric * 2 < sum(counts.values()):
         return None
-    odd = min((k for k in col.counts if k not in set(numeric)), key=lambda k: col.counts[k])
+    odd = min((k for k in counts if k not in set(numeric)), key=lambda k: counts[k])
     return Diagnostic(
         code="mixed-types",
         message=f"column {col.name!r} holds numbers and text (such as {odd!r}); it was read "
@@ -995,7 +1046,9 @@ class StatsAccumulator:
         for col, p in zip(self._columns, prepared, strict=True):
             self._fold(col, p)
         if self._matrix is not None:
-            if all(p.kind in ("int", "float", "bool", "null") for p in prepared):
+            if all(p.kind in ("int", "bool") and p.missing is None for p in prepared):
+                self._matrix.add_int_columns([p.values for p in prepared], self.n_rows)
+            elif all(p.kind in ("int", "float", "bool", "null") for p in prepared):
                 self._matrix.add(self._stack(prepared), self.n_rows)
             else:
                 self._matrix = None

@@ -12,6 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outhead.errors import (
     ColumnError,
@@ -90,6 +92,12 @@ def test_header_forced_either_way(tmp_path: Path) -> None:
     p2 = write(tmp_path, "z.csv", "label\n1\n2\n")
     s2 = scan_target(p2, header=False)
     assert s2.n_rows == 3 and col(s2).type == "string"
+
+
+def test_rare_first_label_without_header_is_data(tmp_path: Path) -> None:
+    labels = ["zebra"] + [f"class_{i % 40}" for i in range(500)] + ["zebra"]
+    s = scan_target(write(tmp_path, "y.csv", "\n".join(labels) + "\n"))
+    assert s.source.header is False and s.n_rows == 502
 
 
 def test_string_labels_are_stripped_and_missing_tokens_are_missing(tmp_path: Path) -> None:
@@ -241,6 +249,28 @@ def test_cp1252_text_is_read_with_a_note(tmp_path: Path) -> None:
     assert any(n.code == "encoding" for n in s.notes)
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_csv(tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix]
+    p = tmp_path / f"y.tsv{suffix}"
+    with opener(p, "wb") as fh:
+        fh.write(b"id\tlabel\n" + b"".join(b"%d\t%s\n" % (i, b"ab"[i % 2 : i % 2 + 1])
+                                          for i in range(300)))
+    small_chunks(monkeypatch, 256)
+    s = scan_target(p, columns=["label"])
+    assert s.source.format == "tsv" and s.source.delimiter == "\t"
+    assert col(s).counts == {"a": 150, "b": 150}
+
+
+def test_compressed_npy_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match=r"compressed \.npy files are not supported"):
+        scan_target(write(tmp_path, "y.npy.gz", b"x"))
+
+
 def test_stdin(tmp_path: Path) -> None:
     s = scan_target("-", stdin=io.BytesIO(b"label\ncat\ndog\ncat\n"))
     assert s.source.path == "-" and s.source.n_bytes is None
@@ -248,7 +278,7 @@ def test_stdin(tmp_path: Path) -> None:
 
 
 def test_progress_is_reported(tmp_path: Path) -> None:
-    p = write(tmp_path, "y.csv", "y\n" + "1\n" * 100)
+    p = write(tmp_path, "y.csv", "y\n" + "1\n" * 100 + "\n\n")
     seen: list[tuple[int, int | None]] = []
     scan_target(p, progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (p.stat().st_size, p.stat().st_size)
@@ -667,3 +697,89 @@ def test_distinct_cap_on_a_csv(tmp_path: Path) -> None:
     p = write(tmp_path, "y.csv", "y\n" + "".join(f"{i}.5\n" for i in range(n)))
     c = col(scan_target(p))
     assert c.counts is None and c.n_distinct == DISTINCT_CAP + 1 and c.type == "float"
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunk boundaries of real CSV text
+# ---------------------------------------------------------------------------------------------
+
+
+CELLS = {
+    "int": st.integers(-5, 20).map(str),
+    "float": st.sampled_from(["0.5", "1.0", "2", "-3.25", "inf", "1e3"]),
+    "text": st.sampled_from(["a", "b", " a", "cat", "dog "]),
+    "bool": st.sampled_from(["True", "False", "true"]),
+}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kinds=st.lists(st.sampled_from(sorted(CELLS)), min_size=1, max_size=3),
+    data=st.data(),
+    chunk=st.integers(8, 64),
+    batch=st.one_of(st.none(), st.integers(1, 50)),
+)
+def test_csv_chunks_and_batches_do_not_change_the_stats(
+    tmp_path: Path, kinds: list[str], data: st.DataObject, chunk: int, batch: int | None
+) -> None:
+    """The same CSV read in one chunk, and in small chunks and batches, gives the same stats
+    (a late class, a late float among ints, a late word among numbers, missing cells anywhere)."""
+    import outhead.reading as reading
+
+    n = data.draw(st.integers(1, 80))
+    # In a one-column file an empty line at the end reads as the editor's, not as a cell.
+    missing = st.sampled_from(["", "NA", "nan"] if len(kinds) > 1 else ["NA", "nan"])
+    columns = []
+    for first in kinds:
+        # the cells change kind at some row: ints then floats, numbers then a word...
+        late = data.draw(st.sampled_from(sorted(CELLS)))
+        switch = data.draw(st.integers(0, n))
+        head = data.draw(st.lists(st.one_of(CELLS[first], missing), min_size=switch,
+                                  max_size=switch))
+        tail = data.draw(st.lists(st.one_of(CELLS[late], missing), min_size=n - switch,
+                                  max_size=n - switch))
+        columns.append(head + tail)
+    lines = [",".join(f"c{j}" for j in range(len(kinds)))]
+    lines += [",".join(col[i] for col in columns) for i in range(n)]
+    p = tmp_path / f"y{chunk}.csv"
+    p.write_text("\n".join(lines) + "\n")
+    whole = scan_target(p, header=True)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("CSV_CHUNK_BYTES", "CSV_CHUNK_MIN", "CSV_CHUNK_MAX"):
+            mp.setattr(reading, name, chunk)
+        split = scan_target(p, header=True, batch_rows=batch)
+    assert split.n_rows == whole.n_rows == n
+    assert split.head == whole.head
+    for a, b in zip(split.columns, whole.columns, strict=True):
+        assert (a.type, a.counts, a.n_missing, a.missing_rows, a.n_nonfinite) == (
+            b.type, b.counts, b.n_missing, b.missing_rows, b.n_nonfinite
+        )
+        assert a.minimum == b.minimum and a.maximum == b.maximum
+        assert a.total == pytest.approx(b.total)
+    assert split.matrix == whole.matrix
+
+
+def test_progress_reaches_the_total_for_binary_formats(tmp_path: Path) -> None:
+    np.save(tmp_path / "m.npy", np.eye(4, dtype=np.int8)[np.arange(100) % 4])
+    np.savez(tmp_path / "m.npz", y=np.arange(100))
+    pq.write_table(pa.table({"y": list(range(100))}), tmp_path / "t.parquet", row_group_size=10)
+    for name in ("m.npy", "m.npz", "t.parquet"):
+        seen: list[tuple[int, int | None]] = []
+        scan_target(tmp_path / name, batch_rows=7, progress=lambda d, t, s=seen: s.append((d, t)))
+        size = (tmp_path / name).stat().st_size
+        assert len(seen) > 1 and seen[-1] == (size, size), name
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_read_schema_of_binary_formats(tmp_path: Path) -> None:
+    np.save(tmp_path / "m.npy", np.zeros((3, 2), dtype=np.float32))
+    np.savez(tmp_path / "z.npz", y=np.array(["a", "b"]))
+    pq.write_table(pa.table({"a": [1], "b": ["x"], "c": [True]}), tmp_path / "t.parquet")
+    m = read_schema(tmp_path / "m.npy")
+    assert m.source.all_columns == ("0", "1") and m.types == ("float", "float") and m.n_rows == 3
+    z = read_schema(tmp_path / "z.npz")
+    assert z.source.key == "y" and z.types == ("string",)
+    t = read_schema(tmp_path / "t.parquet")
+    assert t.types == ("integer", "string", "bool") and t.n_rows == 1

@@ -263,12 +263,14 @@ def naive_matrix(m: np.ndarray) -> dict[str, Any]:
     off: list[int] = []
     with_missing = 0
     negative = 0
+    gap: float | None = None
     for i, row in enumerate(m.tolist()):
         negative += sum(1 for x in row if x < 0 and x != -math.inf)
         if any(not math.isfinite(x) for x in row):
             with_missing += 1
             continue
         s = math.fsum(row)
+        gap = abs(s - 1) if gap is None else max(gap, abs(s - 1))
         key = float(round(s, 9))
         sums[key] = sums.get(key, 0) + 1
         examples.setdefault(key, [])
@@ -282,6 +284,7 @@ def naive_matrix(m: np.ndarray) -> dict[str, Any]:
         "off": off,
         "missing": with_missing,
         "negative": negative,
+        "gap": gap,
     }
 
 
@@ -314,6 +317,10 @@ def test_matrix_any_split_equals_naive(case: tuple[np.ndarray, list[int]]) -> No
     assert got.off_one_rows == tuple(want["off"][:MAX_EXAMPLES])
     assert got.n_rows_with_missing == want["missing"]
     assert got.n_negative == want["negative"]
+    if want["gap"] is None:
+        assert got.max_off_one is None
+    else:
+        assert got.max_off_one == pytest.approx(want["gap"], abs=1e-9)
     for j, c in enumerate(whole.columns):
         kind = "int" if m.dtype.kind in "iu" else "float"
         assert_column_equal(c, naive_column(str(j), m[:, j].tolist(), kind))
