@@ -189,8 +189,14 @@ def peak_rss_mb(path: Path | None) -> float:
         code += "import numpy, pyarrow.csv, pyarrow.compute, pyarrow.parquet\n"
     code += "print(hwm())\n"
     args = [PY, "-c", code] + ([str(path)] if path is not None else [])
-    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
-    return int(proc.stdout.strip()) / 1024  # kB -> MB
+    for _ in range(3):
+        proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+        if proc.returncode == 0:
+            return int(proc.stdout.strip()) / 1024  # kB -> MB
+        # once seen on the loaded shared machine: a child killed by SIGABRT; say so, try again
+        print(f"warning: {path} exited with {proc.returncode}: {proc.stderr.strip()[-300:]}",
+              file=sys.stderr)
+    raise RuntimeError(f"measuring the peak memory of a scan of {path} failed 3 times")
 
 
 def peak_rss_cli_mb(path: Path) -> float | None:

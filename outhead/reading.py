@@ -66,6 +66,9 @@ CSV_CHUNK_MIN, CSV_CHUNK_MAX = 1 << 20, 8 << 20
 #: strings (free text, ids): their counts pass the cap anyway.
 AUTO_DICT_MAX = 1 << 16
 AUTO_DICT = True
+#: Text cells are not matched against the missing tokens by the parser: the statistics check
+#: each distinct value of the dictionary instead (after stripping), which costs nothing.
+STRINGS_NULL = False
 #: Bytes of a binary (NPY, NPZ) batch.
 BINARY_BATCH_BYTES = 8 << 20
 #: Rows of a Parquet batch.
@@ -636,7 +639,7 @@ class _CsvReader(_Reader):
             include_columns=list(targets),
             column_types=types,
             null_values=list(MISSING_TOKENS),
-            strings_can_be_null=True,
+            strings_can_be_null=STRINGS_NULL,
             quoted_strings_can_be_null=True,
             true_values=list(TRUE_VALUES),
             false_values=list(FALSE_VALUES),
