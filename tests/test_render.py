@@ -640,3 +640,20 @@ def test_predict_labels_takes_the_output_dir() -> None:
     text = render(CASES["binary"])
     assert "output_dir: str | Path = DEFAULT_OUTPUT_DIR" in text
     assert 'labels = json.loads((Path(output_dir) / "labels.json").read_text())' in text
+
+
+def test_one_column_files_keep_blank_lines_as_rows(tmp_path: Path) -> None:
+    """outhead reads a blank line of a one-column file as a row with an empty cell."""
+    import numpy as np
+    import pandas as pd
+
+    from outhead.stats import MISSING_TOKENS
+
+    text = render(CASES["label-sets"])
+    assert "def load_target(" in text and "def load_features(" in text  # not one shared reader
+    load_target = script_function(text, "load_target", np=np, pd=pd, MISSING=list(MISSING_TOKENS))
+    path = tmp_path / "sets.csv"
+    path.write_text("gases\nHe|Xe\n\nNe\n")
+    frame = load_target(str(path))
+    assert len(frame) == 3 and frame["gases"].isna().tolist() == [False, True, False]
+    assert "skip_blank_lines" not in render(CASES["table"])

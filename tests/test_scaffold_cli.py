@@ -270,7 +270,7 @@ def test_features_file_row_index_is_left_out_with_a_note(tmp_path: Path) -> None
         "ionization_ev",
         "pressure_atm",
     ]
-    assert "load_file(args.features_file)[FEATURE_COLUMNS]" in result.stdout
+    assert "load_features(args.features_file)[FEATURE_COLUMNS]" in result.stdout
     assert "without unnamed_0" in result.stdout
 
 
@@ -306,6 +306,7 @@ def test_script_finds_its_data_from_anywhere(
     text = out.read_text()
     values = assigned(text)
     script_dir = out.parent  # what Path(__file__).resolve().parent is when the script runs
+    monkeypatch.chdir(tmp_path)  # the script runs from elsewhere
     for name, expected in (("TARGET_FILE", "y.csv"), ("FEATURES_FILE", "X.csv")):
         value = eval(
             compile(ast.Expression(values[name]), name, "eval"), {"SCRIPT_DIR": script_dir}
@@ -314,6 +315,7 @@ def test_script_finds_its_data_from_anywhere(
     assert str(tmp_path) not in text
 
     # Absolute on the command line: absolute in the script.
+    monkeypatch.chdir(data)
     absolute = invoke(
         str(data / "y.csv"), "--features", str(data / "X.csv"), "-o", str(out), "--force"
     )
