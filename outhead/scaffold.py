@@ -156,8 +156,9 @@ def scaffold_error(exc: OutheadError, *, separate_features: bool) -> OutheadErro
     (of the table, or of the target file when the features are a separate file).
     """
     message = exc.message.replace("--column", "--target")
-    if separate_features and "--target" not in message and "pick" in message:
-        message += " (--target COLUMN picks the target columns of the target file)"
+    if "--target" not in message and "pick" in message:
+        where = "the target file" if separate_features else "the table"
+        message += f" (--target COLUMN picks the target columns of {where})"
     exc.message = message
     exc.args = (message,)
     return exc

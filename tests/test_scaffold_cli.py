@@ -367,6 +367,8 @@ def test_scaffold_error_adds_the_target_hint() -> None:
     error = UsageError("4 text columns: pick the label column, e.g. 'failed'")
     assert "--target COLUMN" in str(scaffold_error(error, separate_features=True))
     assert str(scaffold_error(UsageError("no rows"), separate_features=True)) == "no rows"
+    table = scaffold_error(UsageError("pick the label column"), separate_features=False)
+    assert str(table).endswith("(--target COLUMN picks the target columns of the table)")
 
 
 def test_script_header_has_no_outhead_reading_hints() -> None:
