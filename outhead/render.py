@@ -452,9 +452,7 @@ def render_script(
         and (target_path.relative_to_script or features_path.relative_to_script),
         "evidence": evidence,
         "reading": reading,
-        "warnings": [
-            scaffold_words(d.message) for d in recommendation.diagnostics if d.severity == "warning"
-        ],
+        "warnings": _warnings(recommendation, plan),
         "rec": recommendation,
         "layout": layout,
         "plan": plan,
@@ -507,6 +505,26 @@ def data_path(path: str, script_dir: str | None) -> DataPath:
 def scaffold_words(text: str) -> str:
     """Inference text worded for scaffold, whose option for target columns is ``--target``."""
     return text.replace("--column", "--target")
+
+
+def _warnings(recommendation: Recommendation, plan: HeadPlan) -> list[str]:
+    """outhead's warnings for the script's header, as they apply to the script.
+
+    Missing cells of label sets are not missing targets for the script: they are rows with no
+    label, which it encodes as all zeros and keeps.
+    """
+    out = []
+    for diagnostic in recommendation.diagnostics:
+        if diagnostic.severity != "warning":
+            continue
+        if plan.encoding == "label-sets" and diagnostic.code == "missing-values":
+            stats = recommendation.layout.stats
+            n = sum(c.n_missing for c in stats.columns) if stats is not None else None
+            cells = f"{n} empty target cells" if n is not None else "empty target cells"
+            out.append(f"{cells}: rows with no label, which the script encodes as all zeros")
+            continue
+        out.append(scaffold_words(diagnostic.message))
+    return out
 
 
 def _evidence(recommendation: Recommendation) -> tuple[list[str], list[str]]:

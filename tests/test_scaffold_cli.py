@@ -376,3 +376,19 @@ def test_script_header_has_no_outhead_reading_hints() -> None:
     header = result.stdout.split("\nimport argparse")[0]
     assert "the first line was read as a header" in header
     assert "--no-header" not in header
+
+
+def test_label_sets_with_empty_cells_are_kept(tmp_path: Path) -> None:
+    lines = (SAMPLE_DATA / "noble_gas_sets.csv").read_text().splitlines()
+    rows = [line if i % 5 else "" for i, line in enumerate(lines[1:])]
+    target = tmp_path / "sets.csv"
+    target.write_text("\n".join([lines[0], *rows]) + "\n")
+    result = invoke(str(target), "--features", str(SAMPLE_DATA / "mixture_features.csv"))
+    assert result.exit_code == 0, result.stderr
+    header = result.stdout.split("\nimport argparse")[0]
+    assert "80 empty target cells: rows with no label, which the script encodes as all zeros" in (
+        " ".join(line.lstrip("# ") for line in header.splitlines())
+    )
+    assert "trains on NaN" not in header
+    assert "leaving out" not in result.stdout
+    assert "skip_blank_lines=False" in result.stdout
