@@ -115,7 +115,7 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     (
         "right-regression",
         regression,
-        ["--expect", "regression", "--units", "1", "--loss", "mse"],
+        ["--activation", "linear", "--expect", "regression", "--units", "1", "--loss", "mse"],
         [],
         0,
     ),
@@ -221,7 +221,13 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
         ["OH305"],
         1,
     ),
-    ("OH306-linear-bounded", bounded, ["--units", "1", "--loss", "mse"], ["OH306"], 0),
+    (
+        "OH306-linear-bounded",
+        bounded,
+        ["--activation", "linear", "--units", "1", "--loss", "mse"],
+        ["OH306"],
+        0,
+    ),
     (
         "OH401-sigmoid-from-logits",
         lambda: {"y": labels(2)},
@@ -232,7 +238,7 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     (
         "OH402-linear-no-logits",
         lambda: {"y": labels(2)},
-        ["--units", "1", "--loss", BCE],
+        ["--activation", "linear", "--units", "1", "--loss", BCE],
         ["OH402"],
         1,
     ),
@@ -246,21 +252,41 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     (
         "OH502-accuracy-regression",
         regression,
-        ["--units", "1", "--loss", "mse", "--metric", "accuracy"],
+        ["--activation", "linear", "--units", "1", "--loss", "mse", "--metric", "accuracy"],
         ["OH502"],
         0,
     ),
     (
         "OH503-logits-accuracy",
         lambda: {"y": labels(2)},
-        ["--units", "1", "--loss", BCE, "--from-logits", "--metric", "accuracy"],
+        [
+            "--activation",
+            "linear",
+            "--units",
+            "1",
+            "--loss",
+            BCE,
+            "--from-logits",
+            "--metric",
+            "accuracy",
+        ],
         ["OH503"],
         0,
     ),
     (
         "OH504-f1-logits",
         lambda: {"y": labels(2)},
-        ["--units", "1", "--loss", BCE, "--from-logits", "--metric", "F1Score"],
+        [
+            "--activation",
+            "linear",
+            "--units",
+            "1",
+            "--loss",
+            BCE,
+            "--from-logits",
+            "--metric",
+            "F1Score",
+        ],
         ["OH504"],
         0,
     ),
@@ -274,7 +300,7 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     (
         "OH602-class-weight-regression",
         regression,
-        ["--units", "1", "--loss", "mse", "--class-weight"],
+        ["--activation", "linear", "--units", "1", "--loss", "mse", "--class-weight"],
         ["OH602"],
         1,
     ),
@@ -531,7 +557,7 @@ def _project(tmp_path: Path) -> Path:
         [[tool.outhead.targets]]
         path = "data/prices.csv"
         expect = "regression"
-        head = { units = 1, loss = "mse" }
+        head = { units = 1, activation = "linear", loss = "mse" }
         """)
     )
     (tmp_path / "src").mkdir()
