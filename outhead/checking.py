@@ -828,9 +828,13 @@ def suggest_keras_name(kind: Literal["loss", "metric", "activation"], text: str)
     squashed = key.replace("_", "")
     same = [n for n in names if n.lower().replace("_", "") == squashed]
     if same:
-        return min(same, key=lambda n: (n != n.lower(), n))  # the string id first
+        # The class for CamelCase (``BinaryCrossEntropy``), else the lower-case string id.
+        def camel(n: str) -> bool:
+            return n != n.lower() and n != n.upper() and "_" not in n
+
+        return min(same, key=lambda n: (camel(n) != camel(name), n != n.lower(), n))
     by_lower: dict[str, str] = {}
-    for n in names:
+    for n in sorted(names, key=lambda n: n != n.lower()):  # the string id before the class
         by_lower.setdefault(n.lower(), n)
     close = difflib.get_close_matches(key, list(by_lower), n=1, cutoff=0.6)
     return by_lower[close[0]] if close else None
