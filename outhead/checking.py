@@ -821,11 +821,11 @@ def suggest_keras_name(kind: Literal["loss", "metric", "activation"], text: str)
 
     name = _declared_name(kind, text) or text.strip()
     key = name.lower()
-    hint = _NAME_HINTS[kind].get(key) or _NAME_HINTS[kind].get(key.replace("_", ""))
-    if hint is not None:
-        return hint
-    names = _keras_names(kind)
     squashed = key.replace("_", "")
+    hints = {k.replace("_", ""): v for k, v in _NAME_HINTS[kind].items()}
+    if squashed in hints:
+        return hints[squashed]
+    names = _keras_names(kind)
     same = [n for n in names if n.lower().replace("_", "") == squashed]
     if same:
         # The class for CamelCase (``BinaryCrossEntropy``), else the lower-case string id.

@@ -760,3 +760,187 @@ def test_wrong_units_with_a_cross_entropy_is_an_error(
 @given(st.text(max_size=60))
 def test_parse_metric_never_raises(text: str) -> None:
     assert parse_metric(text).text == text.strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Keras 3 names (static tables), OH001 wording, OH107 evidence
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "known"),
+    [
+        ("loss", "sparse_categorical_crossentropy", True),
+        ("loss", "keras.losses.SparseCategoricalCrossentropy(from_logits=True)", True),
+        ("loss", "BCE", True),
+        ("loss", "CrossEntropy", True),  # compile() resolves crossentropy/ce in any case
+        ("loss", "scce", False),
+        ("loss", "Binary_Crossentropy", False),  # Keras matches names exactly
+        ("loss", "", False),
+        ("metric", "ACC", True),
+        ("metric", "f1_score", True),
+        ("metric", "f1", False),
+        ("activation", "softmax", True),
+        ("activation", "keras.activations.relu", True),
+        ("activation", "None", True),
+        ("activation", "identity", False),
+        ("activation", "Softmax", False),
+    ],
+)
+def test_is_keras_name(kind: Any, text: str, known: bool) -> None:
+    from outhead.checking import is_keras_name, unknown_name_message
+
+    assert is_keras_name(kind, text) is known
+    assert (unknown_name_message(kind, text) is None) is known
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "suggestion"),
+    [
+        ("loss", "scce", "sparse_categorical_crossentropy"),
+        ("loss", "SparseCCE", "sparse_categorical_crossentropy"),
+        ("loss", "binary_crossentropi", "binary_crossentropy"),
+        ("loss", "MeanSquareError", "MeanSquaredError"),
+        ("metric", "accurcy", "accuracy"),
+        ("metric", "BinaryAcuracy", "BinaryAccuracy"),
+        ("activation", "sigmoïd", "sigmoid"),
+        ("activation", "zzz", None),
+    ],
+)
+def test_suggest_keras_name(kind: Any, text: str, suggestion: str | None) -> None:
+    from outhead.checking import suggest_keras_name
+
+    assert suggest_keras_name(kind, text) == suggestion
+
+
+def test_validate_head_names_labels_the_field() -> None:
+    from outhead.checking import validate_head_names
+    from outhead.errors import UsageError
+
+    labels = {"loss": "L", "activation": "A", "metrics": "M[{i}]"}
+    validate_head_names(head(3, "softmax", SCCE, metrics=("accuracy",)), labels)
+    with pytest.raises(UsageError, match=r"^M\[1\]: 'accurcy' is not a Keras 3 metric"):
+        validate_head_names(head(3, "softmax", SCCE, metrics=("acc", "accurcy")), labels)
+    with pytest.raises(UsageError, match=r"^A: 'softmaxx'"):
+        validate_head_names(head(3, "softmaxx", SCCE), labels)
+
+
+@pytest.mark.parametrize(
+    ("declared", "message", "fix"),
+    [
+        (
+            head(3, None, SCCE, source="command line"),
+            "the head declares no activation: the rules that need it were skipped",
+            "pass --activation (or --model)",
+        ),
+        (
+            DeclaredHead(loss=SCCE, source="command line"),
+            "the head declares no units and activation: the rules that need them were skipped",
+            "pass --units and --activation (or --model)",
+        ),
+        (
+            DeclaredHead(source="pyproject.toml"),
+            "the head declares no units, activation and loss: the rules that need them were "
+            "skipped",
+            "add units, activation and loss to the head of this target in pyproject.toml (or a "
+            "model)",
+        ),
+        (
+            DeclaredHead(units=3, activation="softmax", source="m.keras", from_model=True),
+            "the saved model m.keras has no compiled loss (it was saved without compile()): the "
+            "rules that need it were skipped",
+            "pass --loss alongside --model",
+        ),
+        (
+            DeclaredHead(
+                units=3,
+                activation="softmax",
+                source="m.keras",
+                from_model=True,
+                declared_in="outhead.toml",
+            ),
+            "the saved model m.keras has no compiled loss (it was saved without compile()): the "
+            "rules that need it were skipped",
+            "add head = { loss = ... } next to model in outhead.toml",
+        ),
+    ],
+)
+def test_head_incomplete_says_how_to_complete_it(
+    declared: DeclaredHead, message: str, fix: str
+) -> None:
+    (finding,) = [f for f in check_head(MC3, declared) if f.code == "OH001"]
+    assert (finding.message, finding.fix) == (message, fix)
+
+
+def _with_evidence(base: Layout, *lines: str, reading: tuple[str, ...] = ()) -> Layout:
+    return replace(base, evidence=lines, reading=reading)
+
+
+HEADER = "the first line was read as a header (...); pass --no-header if it is data"
+
+
+@pytest.mark.parametrize(
+    ("target", "want", "decisive"),
+    [
+        (
+            _with_evidence(
+                MC3,
+                "1 column 'y', 100 rows, integer values",
+                "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+                "classes: 0 (40), 1 (30), 2 (30)",
+                "one label per row, 3 classes: they are exclusive",
+                reading=(HEADER,),
+            ),
+            Task.REGRESSION,
+            "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+        ),
+        (
+            _with_evidence(
+                MC3,
+                "1 column 'y', 100 rows, integer values",
+                "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+                "classes: 0 (40), 1 (30), 2 (30)",
+                "one label per row, 3 classes: they are exclusive",
+            ),
+            Task.MULTILABEL,
+            "one label per row, 3 classes: they are exclusive",
+        ),
+        (
+            # a layout that still carries the reading notes in its evidence (older main)
+            _with_evidence(
+                REG, HEADER, "1 column 'price', 100 rows, real values", "range 1 to 9, mean 5"
+            ),
+            Task.BINARY,
+            "range 1 to 9, mean 5",
+        ),
+        (
+            _with_evidence(
+                MH6,
+                "6 columns (...), 100 rows, every value 0 or 1: an indicator matrix",
+                "rows hold 1 to 6 ones (mean 2.23): the labels are not exclusive",
+                "6 independent yes/no labels: one sigmoid unit each",
+                "4 rows have no label on",
+            ),
+            Task.MULTICLASS,
+            "rows hold 1 to 6 ones (mean 2.23): the labels are not exclusive",
+        ),
+        (_with_evidence(MC3, reading=(HEADER,)), Task.REGRESSION, None),
+    ],
+)
+def test_decisive_evidence(target: Layout, want: Task, decisive: str | None) -> None:
+    from outhead.checking import decisive_evidence
+
+    assert decisive_evidence(target, want) == decisive
+
+
+def test_task_mismatch_never_quotes_reading_notes() -> None:
+    target = _with_evidence(
+        MC3,
+        "1 column 'y', 100 rows, integer values",
+        "one label per row, 3 classes: they are exclusive",
+        reading=(HEADER,),
+    )
+    (finding,) = check_target(target, Expectation(task=Task.MULTILABEL))
+    assert finding.code == "OH107"
+    assert finding.message.endswith("; one label per row, 3 classes: they are exclusive")
+    assert "header" not in finding.message
