@@ -1128,3 +1128,8 @@ def test_task_mismatch_quotes_the_decisive_evidence(
     assert decisive in finding["message"]
     assert "header" not in finding["message"] and "--no-header" not in finding["message"]
     assert code == 1
+
+
+def test_readme_quotes_the_unknown_name_error(runner: CliRunner, tmp_path: Path) -> None:
+    _, _, err = run(runner, str(tmp_path / "y.csv"), "--loss", "scce")
+    assert err.strip() in (ROOT / "README.md").read_text()
