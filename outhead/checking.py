@@ -2285,7 +2285,8 @@ def _check_agrees(model: DeclaredHead, declared: DeclaredHead) -> None:
     def refuse(field: str, given: Any, own: Any) -> None:
         raise UsageError(
             f"{name(field)} {given!r} contradicts the model {model.source}, whose {field} is "
-            f"{own!r}: drop {name(field)} (the model's own head is checked) or re-save the model"
+            f"{own!r}: drop {name(field)} (the model's own head is checked) or re-save the model",
+            path=None if where == "command line" else where,
         )
 
     if declared.units is not None and model.units is not None and declared.units != model.units:

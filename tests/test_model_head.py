@@ -309,3 +309,20 @@ def test_static_keras_names_match_keras() -> None:
     for kind, get in (("loss", keras.losses.get), ("metric", keras.metrics.get)):
         with pytest.raises(ValueError, match=f"Could not interpret {kind} identifier"):
             get("scce" if kind == "loss" else "accurcy")
+
+
+@needs_reading
+def test_configured_head_that_contradicts_the_model_names_the_file(
+    models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _labels_csv(tmp_path / "y.csv", 3)
+    (tmp_path / "outhead.toml").write_text(
+        f'[[targets]]\npath = "y.csv"\nmodel = "{models["softmax3_scce"]}"\n'
+        'head = { loss = "categorical_crossentropy" }\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["check"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: outhead.toml: head.loss 'categorical_crossentropy' contradicts the model"
+    )
