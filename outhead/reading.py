@@ -1021,19 +1021,19 @@ def _read_npy_header(fh: IO[bytes], display: str) -> tuple[tuple[int, ...], bool
 def _fold_array_batch(acc: StatsAccumulator, block: Any, idx: Sequence[int], k: int,
                       display: str) -> None:
     """Fold rows of a 1-D or 2-D array, decoding bytes and keeping only the target columns."""
-    import numpy as np
 
     if block.ndim == 1:
         block = block.reshape(-1, 1)
     if len(idx) != k or list(idx) != list(range(k)):
         block = block[:, idx]
-    if block.dtype.kind == "S":
-        try:
-            block = np.char.decode(block, "utf-8")
-        except UnicodeDecodeError:
-            raise FormatError("bytes labels are not valid utf-8", path=display) from None
     if block.dtype.kind in "US" or block.shape[1] == 1:
-        acc.add_columns([block[:, j] for j in range(block.shape[1])])
+        try:
+            acc.add_columns([block[:, j] for j in range(block.shape[1])])
+        except Exception as exc:
+            if block.dtype.kind == "S" and type(exc).__module__.startswith("pyarrow"):
+                # bytes (dtype S) are decoded as UTF-8 on their way to pyarrow
+                raise FormatError("bytes labels are not valid utf-8", path=display) from None
+            raise
     else:
         acc.add_matrix(block)
 
@@ -1105,7 +1105,7 @@ class _NpyReader(_Reader):
         step = max(1, BINARY_BATCH_BYTES // row_bytes)
         if batch_rows:
             step = min(step, batch_rows)
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
         header_bytes = self.n_bytes - n * row_bytes
         release = _page_releaser(arr, header_bytes)
         for start in range(0, n, step):
@@ -1178,7 +1178,7 @@ class _NpzReader(_Reader):
         step = max(1, BINARY_BATCH_BYTES // row_bytes)
         if batch_rows:
             step = min(step, batch_rows)
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
         with self.zf.open(self.key + ".npy") as fh:
             _read_npy_header(fh, self.display)
             if self.fortran and k > 1:
@@ -1228,8 +1228,8 @@ def _arrow_kind(arrow_type: Any) -> str | None:
 
 
 def _join_list(arr: Any, sep: str) -> Any:
-    """One text cell per row from a list column: the labels joined by ``sep``; empty lists and
-    null lists are missing."""
+    """One text cell per row from a list column: the labels joined by ``sep``. An empty list
+    is an empty set of labels (``''``, counted with 0 labels); a null list is missing."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1324,7 +1324,7 @@ class _ParquetReader(_Reader):
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         size = min(batch_rows, PARQUET_BATCH_ROWS) if batch_rows else PARQUET_BATCH_ROWS
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
         done = 0
         lists = set()
         notes: list[Diagnostic] = []
@@ -1341,7 +1341,7 @@ class _ParquetReader(_Reader):
             sep = LIST_SEPARATOR
             notes.append(_note("labelset-list", f"column {targets[0]!r} holds lists: read as "
                                "sets of labels"))
-            acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+            acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
         try:
             for pf in self.parts:
                 have = [t for t in targets if t in pf.schema_arrow.names]
