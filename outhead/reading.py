@@ -407,8 +407,10 @@ def _compression(path: str) -> str | None:
     return _COMPRESSED.get(os.path.splitext(path)[1].lower())
 
 
-def _open_binary(path: str, compression: str | None) -> Any:
-    """The file as a stream of bytes, decompressed on the fly when it is compressed."""
+def _open_binary(path: str, compression: str | None, *, raw: bool = False) -> Any:
+    """The file as a stream of bytes, decompressed on the fly when it is compressed.
+
+    ``raw``: unbuffered, for reads straight into the caller's buffer (``readinto``)."""
     if compression == "gzip":
         import gzip
 
@@ -421,7 +423,7 @@ def _open_binary(path: str, compression: str | None) -> Any:
         import lzma
 
         return lzma.open(path, "rb")
-    return open(path, "rb", buffering=0)
+    return open(path, "rb", buffering=0 if raw else -1)
 
 
 def _sniff_format(path: str) -> str:
@@ -657,7 +659,7 @@ class _CsvReader(_Reader):
         the previous one (no copy of the chunk itself): memory is one chunk and its columns.
         """
         self._chunk_bytes = CSV_CHUNK_BYTES
-        with _open_binary(self.file, self.compression) as fh:
+        with _open_binary(self.file, self.compression, raw=True) as fh:
             _skip(fh, self.data_start)
             offset = self.data_start
             rest = b""
