@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from outhead.layout import Layout, LayoutKind, Task
 from outhead.recommend import Head
-from outhead.stats import TargetStats
+from outhead.stats import MISSING_TOKENS, TargetStats
 
 Severity = Literal["error", "warning", "note"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
@@ -376,6 +376,11 @@ class DeclaredHead:
     class_weight: bool = False
     source: str | None = None
     """Where the head came from (``model.keras``, ``command line``, ``outhead.toml``)."""
+    from_model: bool = False
+    """The head was read from a saved model (``source`` is its path)."""
+    declared_in: str | None = None
+    """With a model: where options that complete it come from (``command line`` or the
+    configuration file), named in the fix of OH001. A declared head uses ``source``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -423,6 +428,8 @@ class TargetSpec:
     """A saved Keras model (``.keras``) whose head is checked against the target."""
     display: str | None = None
     """The path as shown in findings (relative to the config file or the cwd)."""
+    origin: str | None = None
+    """Where the spec was given: ``command line`` or the configuration file (for messages)."""
 
 
 @dataclass(frozen=True)
@@ -512,6 +519,401 @@ class Report:
 
 LossFamily = Literal["bce", "cce", "scce", "regression", "other"]
 
+# The names Keras 3 accepts, kept static so that ``check`` without ``--model`` never imports
+# Keras. Generated from keras 3.15.1 (``keras.src.losses/metrics/activations.ALL_OBJECTS_DICT``,
+# the tables behind ``keras.losses.get``, ``keras.metrics.get``, ``keras.activations.get``); the
+# slow test ``test_static_keras_names_match_keras`` compares them with the installed Keras.
+# Keras matches them exactly (case and underscores count).
+
+#: Loss string ids and class names, each with the class it resolves to.
+KERAS_LOSSES: dict[str, str] = {
+    "BCE": "BinaryCrossentropy",
+    "BinaryCrossentropy": "BinaryCrossentropy",
+    "BinaryFocalCrossentropy": "BinaryFocalCrossentropy",
+    "CTC": "CTC",
+    "CategoricalCrossentropy": "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy": "CategoricalFocalCrossentropy",
+    "CategoricalHinge": "CategoricalHinge",
+    "Circle": "Circle",
+    "CosineSimilarity": "CosineSimilarity",
+    "Dice": "Dice",
+    "Hinge": "Hinge",
+    "Huber": "Huber",
+    "KLD": "KLDivergence",
+    "KLDivergence": "KLDivergence",
+    "LogCosh": "LogCosh",
+    "MAE": "MeanAbsoluteError",
+    "MAPE": "MeanAbsolutePercentageError",
+    "MSE": "MeanSquaredError",
+    "MSLE": "MeanSquaredLogarithmicError",
+    "MeanAbsoluteError": "MeanAbsoluteError",
+    "MeanAbsolutePercentageError": "MeanAbsolutePercentageError",
+    "MeanSquaredError": "MeanSquaredError",
+    "MeanSquaredLogarithmicError": "MeanSquaredLogarithmicError",
+    "Poisson": "Poisson",
+    "SparseCategoricalCrossentropy": "SparseCategoricalCrossentropy",
+    "SquaredHinge": "SquaredHinge",
+    "Tversky": "Tversky",
+    "bce": "BinaryCrossentropy",
+    "binary_crossentropy": "BinaryCrossentropy",
+    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
+    "categorical_hinge": "CategoricalHinge",
+    "circle": "Circle",
+    "cosine_similarity": "CosineSimilarity",
+    "ctc": "CTC",
+    "dice": "Dice",
+    "hinge": "Hinge",
+    "huber": "Huber",
+    "kl_divergence": "KLDivergence",
+    "kld": "KLDivergence",
+    "log_cosh": "LogCosh",
+    "mae": "MeanAbsoluteError",
+    "mape": "MeanAbsolutePercentageError",
+    "mean_absolute_error": "MeanAbsoluteError",
+    "mean_absolute_percentage_error": "MeanAbsolutePercentageError",
+    "mean_squared_error": "MeanSquaredError",
+    "mean_squared_logarithmic_error": "MeanSquaredLogarithmicError",
+    "mse": "MeanSquaredError",
+    "msle": "MeanSquaredLogarithmicError",
+    "poisson": "Poisson",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "squared_hinge": "SquaredHinge",
+    "tversky": "Tversky",
+}
+#: Resolved by ``compile()`` itself from the shapes (any case): BCE, SCCE or CCE.
+_COMPILE_LOSS_ALIASES = ("crossentropy", "ce")
+
+#: Metric string ids and class names (the base classes ``Metric``/``MeanMetricWrapper`` left out).
+KERAS_METRICS: frozenset[str] = frozenset(
+    [
+        "AUC",
+        "Accuracy",
+        "BCE",
+        "BinaryAccuracy",
+        "BinaryCrossentropy",
+        "BinaryIoU",
+        "CategoricalAccuracy",
+        "CategoricalCrossentropy",
+        "CategoricalHinge",
+        "ConcordanceCorrelation",
+        "CosineSimilarity",
+        "F1Score",
+        "FBetaScore",
+        "FalseNegatives",
+        "FalsePositives",
+        "Hinge",
+        "IoU",
+        "KLDivergence",
+        "LogCoshError",
+        "MAE",
+        "MAPE",
+        "MSE",
+        "MSLE",
+        "Mean",
+        "MeanAbsoluteError",
+        "MeanAbsolutePercentageError",
+        "MeanIoU",
+        "MeanSquaredError",
+        "MeanSquaredLogarithmicError",
+        "OneHotIoU",
+        "OneHotMeanIoU",
+        "PearsonCorrelation",
+        "Poisson",
+        "Precision",
+        "PrecisionAtRecall",
+        "R2Score",
+        "Recall",
+        "RecallAtPrecision",
+        "RootMeanSquaredError",
+        "SensitivityAtSpecificity",
+        "SparseCategoricalAccuracy",
+        "SparseCategoricalCrossentropy",
+        "SparseTopKCategoricalAccuracy",
+        "SpecificityAtSensitivity",
+        "SquaredHinge",
+        "Sum",
+        "TopKCategoricalAccuracy",
+        "TrueNegatives",
+        "TruePositives",
+        "accuracy",
+        "auc",
+        "bce",
+        "binary_accuracy",
+        "binary_crossentropy",
+        "binary_io_u",
+        "categorical_accuracy",
+        "categorical_crossentropy",
+        "categorical_hinge",
+        "concordance_correlation",
+        "cosine_similarity",
+        "f1_score",
+        "f_beta_score",
+        "false_negatives",
+        "false_positives",
+        "hinge",
+        "io_u",
+        "kl_divergence",
+        "log_cosh_error",
+        "mae",
+        "mape",
+        "mean",
+        "mean_absolute_error",
+        "mean_absolute_percentage_error",
+        "mean_io_u",
+        "mean_squared_error",
+        "mean_squared_logarithmic_error",
+        "mse",
+        "msle",
+        "one_hot_io_u",
+        "one_hot_mean_io_u",
+        "pearson_correlation",
+        "poisson",
+        "precision",
+        "precision_at_recall",
+        "r2_score",
+        "recall",
+        "recall_at_precision",
+        "root_mean_squared_error",
+        "sensitivity_at_specificity",
+        "sparse_categorical_accuracy",
+        "sparse_categorical_crossentropy",
+        "sparse_top_k_categorical_accuracy",
+        "specificity_at_sensitivity",
+        "squared_hinge",
+        "sum",
+        "top_k_categorical_accuracy",
+        "true_negatives",
+        "true_positives",
+    ]
+)
+#: Resolved by ``compile()`` itself from the shapes (any case), rule R1.
+_COMPILE_METRIC_ALIASES = ("accuracy", "acc")
+
+#: Activation string ids (``Dense(activation=...)``); ``None`` also means no activation.
+KERAS_ACTIVATIONS: frozenset[str] = frozenset(
+    [
+        "celu",
+        "elu",
+        "exponential",
+        "gelu",
+        "glu",
+        "hard_shrink",
+        "hard_sigmoid",
+        "hard_silu",
+        "hard_swish",
+        "hard_tanh",
+        "leaky_relu",
+        "linear",
+        "log_sigmoid",
+        "log_softmax",
+        "mish",
+        "relu",
+        "relu6",
+        "selu",
+        "sigmoid",
+        "silu",
+        "soft_shrink",
+        "softmax",
+        "softplus",
+        "softsign",
+        "sparse_plus",
+        "sparse_sigmoid",
+        "sparsemax",
+        "squareplus",
+        "swish",
+        "tanh",
+        "tanh_shrink",
+        "threshold",
+    ]
+)
+_NO_ACTIVATION = ("None", "none")
+
+#: Names from tf.keras 2.x, PyTorch and common shorthand that Keras 3 refuses, with the Keras 3
+#: name meant (difflib alone cannot see that ``scce`` is the sparse categorical cross-entropy).
+_NAME_HINTS: dict[str, dict[str, str]] = {
+    "loss": {
+        "scce": "sparse_categorical_crossentropy",
+        "sparse_cce": "sparse_categorical_crossentropy",
+        "sparse_ce": "sparse_categorical_crossentropy",
+        "sparse_crossentropy": "sparse_categorical_crossentropy",
+        "sparse_categorical": "sparse_categorical_crossentropy",
+        "cce": "categorical_crossentropy",
+        "categorical": "categorical_crossentropy",
+        "binary": "binary_crossentropy",
+        "logcosh": "log_cosh",
+        "huber_loss": "huber",
+        "kullback_leibler_divergence": "kl_divergence",
+        "cosine_proximity": "cosine_similarity",
+        "crossentropyloss": "sparse_categorical_crossentropy",
+        "nllloss": "sparse_categorical_crossentropy",
+        "bceloss": "binary_crossentropy",
+        "bcewithlogitsloss": "BinaryCrossentropy(from_logits=True)",
+        "mseloss": "mse",
+        "l1loss": "mae",
+        "l2": "mse",
+        "l1": "mae",
+        "smoothl1loss": "huber",
+        "rmse": "mse",
+    },
+    "metric": {
+        "acc": "accuracy",
+        "f1": "F1Score",
+        "f1_macro": "F1Score",
+        "rmse": "RootMeanSquaredError",
+        "r2": "R2Score",
+        "auroc": "AUC",
+        "roc_auc": "AUC",
+        "top_k": "TopKCategoricalAccuracy",
+    },
+    "activation": {
+        "identity": "linear",
+        "logistic": "sigmoid",
+        "leakyrelu": "leaky_relu",
+        "logsoftmax": "log_softmax",
+        "hardsigmoid": "hard_sigmoid",
+    },
+}
+
+
+def _keras_names(kind: str) -> list[str]:
+    if kind == "loss":
+        return [*KERAS_LOSSES, *_COMPILE_LOSS_ALIASES]
+    if kind == "metric":
+        return sorted(KERAS_METRICS | {"acc"})
+    return sorted(KERAS_ACTIVATIONS)
+
+
+def _declared_name(kind: str, text: str) -> str | None:
+    """The identifier inside a declared loss/metric/activation, None when it has no such shape.
+
+    ``keras.losses.BinaryCrossentropy(from_logits=True)`` -> ``BinaryCrossentropy``.
+    """
+    raw = text.strip()
+    if kind == "activation":
+        match = re.fullmatch(r"(?:[\w.]*\.)?(\w+)", raw)
+    else:
+        match = re.fullmatch(r"(?:[\w.]*\.)?(\w+)\s*(?:\(.*\))?", raw, flags=re.S)
+    return match.group(1) if match else None
+
+
+def is_keras_name(kind: Literal["loss", "metric", "activation"], text: str) -> bool:
+    """Whether Keras 3 accepts ``text`` as a loss, a metric or an activation.
+
+    Losses and metrics may be written as a call (``F1Score(threshold=0.5)``) and with a module
+    prefix (``keras.losses.``); the compile-time aliases ``crossentropy``/``ce`` (losses) and
+    ``accuracy``/``acc`` (metrics) are accepted in any case, like ``compile()`` does.
+    """
+    name = _declared_name(kind, text)
+    if name is None:
+        return False
+    if kind == "loss":
+        return name in KERAS_LOSSES or name.lower() in _COMPILE_LOSS_ALIASES
+    if kind == "metric":
+        return name in KERAS_METRICS or name.lower() in _COMPILE_METRIC_ALIASES
+    return name in KERAS_ACTIVATIONS or name in _NO_ACTIVATION
+
+
+def suggest_keras_name(kind: Literal["loss", "metric", "activation"], text: str) -> str | None:
+    """The known Keras 3 name closest to an unknown one (``scce`` -> the sparse CCE id)."""
+    import difflib
+
+    name = _declared_name(kind, text) or text.strip()
+    key = name.lower()
+    squashed = key.replace("_", "")
+    hints = {k.replace("_", ""): v for k, v in _NAME_HINTS[kind].items()}
+    if squashed in hints:
+        return hints[squashed]
+    names = _keras_names(kind)
+    same = [n for n in names if n.lower().replace("_", "") == squashed]
+    if same:
+        # The class for CamelCase (``BinaryCrossEntropy``), else the lower-case string id.
+        def camel(n: str) -> bool:
+            return n != n.lower() and n != n.upper() and "_" not in n
+
+        return min(same, key=lambda n: (camel(n) != camel(name), n != n.lower(), n))
+    by_lower: dict[str, str] = {}
+    for n in sorted(names, key=lambda n: n != n.lower()):  # the string id before the class
+        by_lower.setdefault(n.lower(), n)
+    close = difflib.get_close_matches(key, list(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
+
+
+_KERAS_REFUSAL = {
+    "loss": "Could not interpret loss identifier",
+    "metric": "Could not interpret metric identifier",
+    "activation": "Could not interpret activation function identifier",
+}
+
+
+def unknown_name_message(kind: Literal["loss", "metric", "activation"], text: str) -> str | None:
+    """None when Keras 3 accepts ``text``; else why not, in one line, with the closest name."""
+    if is_keras_name(kind, text):
+        return None
+    name = _declared_name(kind, text) or text.strip()
+    message = f'{text!r} is not a Keras 3 {kind} (Keras raises "{_KERAS_REFUSAL[kind]}: {name}")'
+    suggestion = suggest_keras_name(kind, text)
+    if suggestion is not None:
+        message += f"; did you mean {suggestion!r}?"
+    return message
+
+
+def validate_head_names(head: DeclaredHead, labels: dict[str, str]) -> None:
+    """Refuse a declared head whose loss, activation or metrics Keras 3 would not accept.
+
+    Args:
+        head: the declared head.
+        labels: how to name each field in the message (``{"loss": "--loss", ...}``; metrics
+            get ``[i]`` appended when the label ends with ``]``-less text and there are several).
+
+    Raises:
+        UsageError: the first unknown name, as ``<label>: 'scce' is not a Keras 3 loss ...``.
+    """
+    from outhead.errors import UsageError
+
+    checks: list[tuple[Literal["loss", "metric", "activation"], str, str]] = []
+    if head.loss is not None:
+        checks.append(("loss", labels["loss"], head.loss))
+    if head.activation is not None:
+        checks.append(("activation", labels["activation"], head.activation))
+    for i, metric in enumerate(head.metrics):
+        label = labels["metrics"]
+        checks.append(("metric", label.replace("{i}", str(i)), metric))
+    for kind, label, text in checks:
+        problem = unknown_name_message(kind, text)
+        if problem is not None:
+            raise UsageError(f"{label}: {problem}")
+
+
+def _family_of_class(cls: str) -> LossFamily:
+    if cls in ("BinaryCrossentropy", "BinaryFocalCrossentropy"):
+        return "bce"
+    if cls in ("CategoricalCrossentropy", "CategoricalFocalCrossentropy"):
+        return "cce"
+    if cls == "SparseCategoricalCrossentropy":
+        return "scce"
+    if cls in (
+        "MeanSquaredError",
+        "MeanAbsoluteError",
+        "Huber",
+        "LogCosh",
+        "MeanSquaredLogarithmicError",
+        "MeanAbsolutePercentageError",
+        "Poisson",
+    ):
+        return "regression"
+    return "other"
+
+
+def loss_class(loss: str | None) -> str | None:
+    """The Keras 3 class a declared loss resolves to (``mse`` -> ``MeanSquaredError``)."""
+    if loss is None:
+        return None
+    name = _declared_name("loss", loss)
+    return KERAS_LOSSES.get(name) if name is not None else None
+
+
 _LOSS_FAMILIES: dict[str, LossFamily] = {
     "binarycrossentropy": "bce",
     "bce": "bce",
@@ -595,6 +997,8 @@ def loss_family(
         return None
     name, _ = _split_call(loss)
     key = name.lower().replace("_", "")
+    if name in KERAS_LOSSES:
+        return _family_of_class(KERAS_LOSSES[name])
     if key in ("crossentropy", "ce"):
         if units == 1:
             return "bce"
@@ -752,13 +1156,14 @@ def _check_missing(stats: TargetStats | None, expect: Expectation) -> list[Findi
     what = f"{n_missing} missing value{'s' if n_missing != 1 else ''}"
     if n_inf:
         what += f" ({n_inf} of them ±inf)"
+    fix = drop_missing_fix(stats)
     if expect.allow_missing:
         return [
             _finding(
                 "OH101",
                 f"{what} (first {_rows_text(rows)}, counting from 0), allowed by "
                 "--allow-missing: drop or mask those rows before fit()",
-                "keep = ~np.isnan(y).any(axis=-1); x, y = x[keep], y[keep]",
+                fix,
                 severity="note",
             )
         ]
@@ -768,9 +1173,30 @@ def _check_missing(stats: TargetStats | None, expect: Expectation) -> list[Findi
             f"{what} in the target (first {_rows_text(rows)}, counting from 0): Keras raises no "
             "error, the loss is nan from the first epoch on every backend while accuracy keeps "
             "printing",
-            "keep = ~np.isnan(y).any(axis=-1); x, y = x[keep], y[keep]  (or pass --allow-missing)",
+            f"{fix}  (or pass --allow-missing)",
         )
     ]
+
+
+def drop_missing_fix(stats: TargetStats) -> str:
+    """The code that drops the rows with a missing target, for the type of the target.
+
+    Numbers: a mask of finite rows (works for ``(N,)`` and ``(N, k)``; ``np.isnan`` alone lets
+    ±inf through and raises TypeError on text). Text (labels, label sets, booleans with gaps): the
+    missing cells as pandas reads them (CSV, TSV, Parquet), or the missing tokens of a NumPy
+    string array.
+    """
+    numeric = all(c.type in ("integer", "float", "empty") for c in stats.columns)
+    if numeric:
+        return "keep = np.isfinite(y).reshape(len(y), -1).all(axis=1); x, y = x[keep], y[keep]"
+    column = stats.columns[0].name if len(stats.columns) == 1 else None
+    if stats.source.format in ("npy", "npz") or column is None:
+        tokens = ", ".join(f'"{t}"' for t in MISSING_TOKENS)
+        return f"keep = ~np.isin(y.astype(str), [{tokens}]); x, y = x[keep], y[keep]"
+    return (
+        f"keep = df[{column!r}].notna().to_numpy(); x, y = x[keep], df[{column!r}][keep]  "
+        "# pandas reads empty cells, NA and null as missing"
+    )
 
 
 def _check_task(layout: Layout, expect: Expectation) -> list[Finding]:
@@ -792,7 +1218,8 @@ def _check_task(layout: Layout, expect: Expectation) -> list[Finding]:
     if layout.classes is not None:
         got += f", {_n_classes(layout)} classes"
     got += ")"
-    evidence = f"; {layout.evidence[0]}" if layout.evidence else ""
+    line = decisive_evidence(layout, want)
+    evidence = f"; {line}" if line else ""
     return [
         _finding(
             "OH107",
@@ -800,6 +1227,52 @@ def _check_task(layout: Layout, expect: Expectation) -> list[Finding]:
             "fix the export of the target, or the expectation (--expect)",
         )
     ]
+
+
+#: Per layout, the evidence that decided it, most telling first (regular expressions over the
+#: lines of ``layout.evidence``). Label vectors depend on what was expected instead: against a
+#: regression the decisive line is why the values are labels, against another classification
+#: task it is how many classes there are and whether they exclude each other.
+_DECISIVE: dict[LayoutKind, tuple[str, ...]] = {
+    LayoutKind.CONTINUOUS: (r"not class labels|a quantity|not whole numbers", r"^range "),
+    LayoutKind.BOUNDED: (r"not class labels|a quantity|not whole numbers", r"within \[0, 1\]"),
+    LayoutKind.MULTI_CONTINUOUS: (r"not 0/1 indicators", r"regression targets"),
+    LayoutKind.ONE_HOT: (r"exactly one 1", r"exclusive classes"),
+    LayoutKind.PROBABILITIES: (r"class probabilities", r"soft labels"),
+    LayoutKind.MULTI_HOT: (r"not exclusive", r"independent yes/no"),
+    LayoutKind.LABEL_SETS: (r"not exclusive", r"several labels each"),
+}
+_LABEL_VECTOR_WHY_LABELS = (
+    r"class labels|binary label|labels, not numbers|: labels",
+    r"^classes: ",
+)
+_LABEL_VECTOR_WHICH_TASK = (r"they are exclusive|label vector with 2 values", r"^classes: ")
+
+
+def decisive_evidence(layout: Layout, want: Task | None = None) -> str | None:
+    """The line of ``layout.evidence`` that decided the reading, to quote in a message.
+
+    How the file was read (a detected header or separator, ``layout.reading``) and a forced task
+    are never quoted: they say nothing about what the values are.
+    """
+    notes: set[str] = set(layout.reading)
+    if layout.stats is not None:  # the same notes, in case a layout still carries them
+        notes |= {f"{n.message}; {n.fix}" if n.fix else n.message for n in layout.stats.notes}
+    lines = [e for e in layout.evidence if e not in notes and not e.startswith("task forced with")]
+    if not lines:
+        return None
+    if layout.kind == LayoutKind.LABEL_VECTOR:
+        regression = want in (Task.REGRESSION, Task.BOUNDED_REGRESSION)
+        patterns: tuple[str, ...] = (
+            _LABEL_VECTOR_WHY_LABELS if regression else _LABEL_VECTOR_WHICH_TASK
+        )
+    else:
+        patterns = _DECISIVE.get(layout.kind, ())
+    for pattern in patterns:
+        for line in lines:
+            if re.search(pattern, line):
+                return line
+    return lines[-1]
 
 
 def _check_one_hot_rows(layout: Layout, expect: Expectation) -> list[Finding]:
@@ -968,25 +1441,19 @@ def check_head(layout: Layout, head: DeclaredHead) -> list[Finding]:
     Returns:
         The findings, most specific first; empty when the head fits the target.
     """
-    act = normalize_activation(head.activation)
+    # An activation that was not declared is unknown, not linear: the rules that need it skip.
+    act = normalize_activation(head.activation) if head.activation is not None else None
     units = head.units
     family = loss_family(head.loss, units=units, layout=layout)
     inner = loss_from_logits(head.loss)
     from_logits = head.from_logits or bool(inner)
-    logits_head = act == "linear" and family in _CROSSENTROPY
+    logits_head = (act == "linear" or act is None) and family in _CROSSENTROPY
     fix = head_fix(recommended_head(layout, logits=logits_head and from_logits))
     ctx = _Ctx(layout, act, units, family, from_logits, fix, head.loss or "")
     findings: list[Finding] = []
-    if family is None or units is None:
-        missing = " and ".join(w for w, v in (("units", units), ("loss", family)) if v is None)
-        findings.append(
-            _finding(
-                "OH001",
-                f"the head declares no {missing}: the rules that need "
-                f"{'them' if ' and ' in missing else 'it'} were skipped",
-                "pass --units and --loss (or --model)",
-            )
-        )
+    incomplete = _head_incomplete(head, units=units, activation=act, family=family)
+    if incomplete is not None:
+        findings.append(incomplete)
     findings += _rule_softmax_single_unit(ctx)
     if layout.kind == LayoutKind.LABEL_VECTOR:
         findings += _rules_label_vector(ctx)
@@ -1002,10 +1469,54 @@ def check_head(layout: Layout, head: DeclaredHead) -> list[Finding]:
     return list(dict.fromkeys(findings))
 
 
+def _head_incomplete(
+    head: DeclaredHead, *, units: int | None, activation: str | None, family: LossFamily | None
+) -> Finding | None:
+    """OH001: what the head does not say, and how to say it where the head was declared."""
+    missing = [
+        w for w, v in (("units", units), ("activation", activation), ("loss", family)) if v is None
+    ]
+    if not missing:
+        return None
+    words = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    pronoun = "it" if len(missing) == 1 else "them"
+    skipped = f"the rules that need {pronoun} were skipped"
+    declared_in = head.declared_in if head.from_model else head.source
+    if head.from_model:
+        model = head.source or "the saved model"
+        if missing == ["loss"]:
+            message = (
+                f"the saved model {model} has no compiled loss (it was saved without compile()): "
+                f"{skipped}"
+            )
+        else:
+            message = f"the saved model {model} does not give its {words}: {skipped}"
+        if declared_in and declared_in != "command line":
+            fix = (
+                f"add head = {{ {', '.join(f'{m} = ...' for m in missing)} }} next to model in "
+                f"{declared_in}"
+            )
+        else:
+            fix = f"pass {_options(missing)} alongside --model"
+        return _finding("OH001", message, fix)
+    message = f"the head declares no {words}: {skipped}"
+    if declared_in and declared_in != "command line":
+        fix = f"add {words} to the head of this target in {declared_in} (or a model)"
+    else:
+        fix = f"pass {_options(missing)} (or --model)"
+    return _finding("OH001", message, fix)
+
+
+def _options(fields: Sequence[str]) -> str:
+    opts = [f"--{f}" for f in fields]
+    return opts[0] if len(opts) == 1 else ", ".join(opts[:-1]) + " and " + opts[-1]
+
+
 @dataclass(frozen=True)
 class _Ctx:
     layout: Layout
-    act: str
+    act: str | None
+    """None when the head does not say (the rules that need it skip)."""
     units: int | None
     family: LossFamily | None
     from_logits: bool
@@ -1193,10 +1704,11 @@ def _rule_label_range(c: _Ctx) -> list[Finding]:
         first = _show(outside[-1] if float(outside[-1]) >= units else outside[0])
     several = "," in bad_text or ".." in bad_text
     label_word, verb = ("labels", "are") if several else ("label", "is")
+    act = c.act if c.act is not None else recommended_head(c.layout).activation
     if lo is not None and hi is not None and lo == 1 and hi == k and units == k:
-        fix = f"y = y - 1  # labels 1..{k} -> 0..{k - 1}; keep {_layer(k, c.act)}"
+        fix = f"y = y - 1  # labels 1..{k} -> 0..{k - 1}; keep {_layer(k, act)}"
     elif units < k:
-        fix = f"{_layer(k, c.act)}  # one unit per class; labels must be 0..{k - 1}"
+        fix = f"{_layer(k, act)}  # one unit per class; labels must be 0..{k - 1}"
     else:
         fix = f"y = LabelEncoder().fit_transform(y)  # labels -> 0..{k - 1}; then {c.fix}"
     return [
@@ -1347,7 +1859,7 @@ def _rules_matrix(c: _Ctx) -> list[Finding]:
 
 def _rule_activation_for_crossentropy(c: _Ctx) -> list[Finding]:
     act, family = c.act, c.family
-    if act in ("linear", "sigmoid", "hard_sigmoid"):
+    if act is None or act in ("linear", "sigmoid", "hard_sigmoid"):
         return []
     if act == "softmax":
         if family != "bce" or c.units == 1:
@@ -1412,7 +1924,7 @@ def _rules_regression(c: _Ctx) -> list[Finding]:
                 c.fix,
             )
         )
-    bounds = _ACTIVATION_RANGE.get(act)
+    bounds = _ACTIVATION_RANGE.get(act) if act is not None else None
     if bounds is not None and rng is not None:
         lo, hi = bounds
         if rng[0] < lo - 1e-9 or rng[1] > hi + 1e-9:
@@ -1693,8 +2205,17 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
     if spec.model is not None:
         from outhead.model_head import read_model_head
 
-        model_head = read_model_head(spec.model)
-        head = _merge_heads(replace(model_head, source=shown_path(spec.model)), spec.head)
+        model_head = replace(
+            read_model_head(spec.model),
+            source=shown_path(spec.model),
+            from_model=True,
+            declared_in=spec.origin or (spec.head.source if spec.head else None),
+        )
+        head = _merge_heads(model_head, spec.head)
+    if spec.head is not None:
+        validate_head_names(
+            spec.head, {"loss": "loss", "activation": "activation", "metrics": "metrics[{i}]"}
+        )
     opts = spec.read
     stats = reading.scan_target(
         spec.path,
@@ -1730,16 +2251,61 @@ def shown_path(path: str, cwd: str | None = None) -> str:
 
 
 def _merge_heads(model: DeclaredHead, declared: DeclaredHead | None) -> DeclaredHead:
-    """The model's head, with metrics / class_weight added from the declaration."""
+    """The model's head, completed by the declaration where the model does not say.
+
+    An uncompiled model has no loss: ``--loss`` (and ``--from-logits``) fill it. Metrics and
+    ``class_weight`` come from the declaration when the model has none.
+
+    Raises:
+        UsageError: a declared value contradicts the model's own (it would be silently ignored).
+    """
     if declared is None:
         return model
+    _check_agrees(model, declared)
+    has_loss = model.loss is not None
     return replace(
         model,
+        units=model.units if model.units is not None else declared.units,
+        activation=model.activation if model.activation is not None else declared.activation,
+        loss=model.loss if has_loss else declared.loss,
+        from_logits=model.from_logits if has_loss else declared.from_logits,
         metrics=model.metrics or declared.metrics,
         class_weight=model.class_weight or declared.class_weight,
-        loss=model.loss if model.loss is not None else declared.loss,
-        from_logits=model.from_logits if model.loss is not None else declared.from_logits,
     )
+
+
+def _check_agrees(model: DeclaredHead, declared: DeclaredHead) -> None:
+    from outhead.errors import UsageError
+
+    where = declared.source or "command line"
+
+    def name(field: str) -> str:
+        return f"--{field.replace('_', '-')}" if where == "command line" else f"head.{field}"
+
+    def refuse(field: str, given: Any, own: Any) -> None:
+        raise UsageError(
+            f"{name(field)} {given!r} contradicts the model {model.source}, whose {field} is "
+            f"{own!r}: drop {name(field)} (the model's own head is checked) or re-save the model",
+            path=None if where == "command line" else where,
+        )
+
+    if declared.units is not None and model.units is not None and declared.units != model.units:
+        refuse("units", declared.units, model.units)
+    if (
+        declared.activation is not None
+        and model.activation is not None
+        and normalize_activation(declared.activation) != normalize_activation(model.activation)
+    ):
+        refuse("activation", declared.activation, model.activation)
+    if declared.loss is not None and model.loss is not None:
+        mine, theirs = loss_class(declared.loss), loss_class(model.loss)
+        if mine is None or theirs is None:
+            mine, theirs = loss_family(declared.loss), loss_family(model.loss)
+        if mine != theirs:
+            refuse("loss", declared.loss, model.loss)
+    declared_logits = declared.from_logits or bool(loss_from_logits(declared.loss))
+    if model.loss is not None and declared_logits and not model.from_logits:
+        refuse("from_logits", True, False)
 
 
 def _degenerate_target(stats: Any, message: str) -> Finding | None:

@@ -30,8 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from outhead.checking import DeclaredHead, Expectation, ReadOptions, TargetSpec
-from outhead.errors import ConfigError, MissingDependencyError
+from outhead.checking import (
+    DeclaredHead,
+    Expectation,
+    ReadOptions,
+    TargetSpec,
+    validate_head_names,
+)
+from outhead.errors import ConfigError, MissingDependencyError, UsageError
 from outhead.layout import Task
 
 CONFIG_NAMES = ("outhead.toml", "pyproject.toml")
@@ -98,6 +104,10 @@ def find_config(start: str | Path | None = None) -> Path | None:
 
     Returns:
         The configuration file, or None when no directory up to the root has one.
+
+    Raises:
+        ConfigError: a ``pyproject.toml`` met on the way is not valid TOML (named relative to
+            ``start``), so a broken file never lets a parent's configuration win.
     """
     here = _absolute(start or Path.cwd())
     for folder in (here, *here.parents):
@@ -106,11 +116,10 @@ def find_config(start: str | Path | None = None) -> Path | None:
             return candidate
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
-            try:
-                section, _ = _section(candidate, _read_toml(candidate))
-            except ConfigError:
-                # A broken pyproject that is not ours must not stop the search either.
-                continue
+            # A pyproject.toml that is not valid TOML is reported, never skipped: it may be the
+            # one that holds [tool.outhead], and skipping it would check another configuration
+            # (a parent's) or none, silently.
+            section, _ = _section(candidate, _read_toml(candidate, _display(candidate, here)))
             if section is not None:
                 return candidate
     return None
@@ -226,6 +235,7 @@ def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpe
         head=head,
         model=model_path,
         display=_display(target, cwd) if raw_path != "-" else "-",
+        origin=where,
     )
 
 
@@ -304,7 +314,7 @@ def _head(value: Any, key: str, where: str) -> DeclaredHead:
         metrics = [metrics]
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise ConfigError(f"{key}.metrics: expected a list of metric names", path=where)
-    return DeclaredHead(
+    head = DeclaredHead(
         units=units,
         activation=_get(value, "activation", str, key, where),
         loss=_get(value, "loss", str, key, where),
@@ -313,3 +323,15 @@ def _head(value: Any, key: str, where: str) -> DeclaredHead:
         class_weight=_get(value, "class_weight", bool, key, where) or False,
         source=where,
     )
+    try:
+        validate_head_names(
+            head,
+            {
+                "loss": f"{key}.loss",
+                "activation": f"{key}.activation",
+                "metrics": f"{key}.metrics[{{i}}]",
+            },
+        )
+    except UsageError as exc:
+        raise ConfigError(exc.message, path=where) from None
+    return head

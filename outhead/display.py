@@ -151,7 +151,11 @@ def render_inspect(rec: Recommendation) -> Group:
         table.add_row("also report", ", ".join(rec.report))
     table.add_row("predictions", rec.decision_text)
     if rec.class_weight:
-        table.add_row("class_weight", str(rec.class_weight))
+        weights = str(rec.class_weight)
+        if layout.needs_mapping and layout.classes:
+            ids = ", ".join(f"{i} = {c}" for i, c in enumerate(layout.classes[:6]))
+            weights += f"  (class ids: {ids}{', ...' if len(layout.classes) > 6 else ''})"
+        table.add_row("class_weight", weights)
     parts.append(table)
     parts.append(_hanging([(Text("  why:", style="dim"), Text(w, style="dim")) for w in rec.why]))
     parts.append(Text())
@@ -192,6 +196,20 @@ def render_inspect(rec: Recommendation) -> Group:
         parts.append(_section("Warnings"))
         parts.append(_hanging([_diagnostic(d) for d in rec.diagnostics]))
     return Group(*parts)
+
+
+def print_report(renderable: Any, *, width: int | None = None) -> None:
+    """Print a report on stdout. In a terminal Rich draws it as is; piped to a file or another
+    program it is plain text without the padding Rich adds to fill the width."""
+    console = Console(highlight=False, width=width) if width else Console(highlight=False)
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as capture:
+        console.print(renderable)
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 @contextmanager

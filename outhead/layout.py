@@ -132,6 +132,8 @@ IMBALANCE_RATIO = 3.0
 MIN_CLASS_ROWS = 5
 #: Below this many rows the evidence says the sample is small.
 SMALL_SAMPLE = 30
+#: Rows of soft labels may miss 1 by this much (rounded exports).
+SOFT_LABEL_TOLERANCE = 0.02
 #: More regression targets than this in one table smells of a feature table read whole.
 WIDE_TARGET = 10
 #: Column names that usually hold the target, suggested when a table is read whole.
@@ -140,7 +142,12 @@ TARGET_NAMES = ("target", "label", "labels", "y", "class", "classes", "outcome",
 #: it reads as multi-hot instead.
 ONE_HOT_TOLERANCE = 0.01
 
-_NEGATIVE_WORDS = {"0", "no", "n", "false", "f", "neg", "negative", "off", "absent", "fail"}
+#: In a pair of text labels, these are the "negative" class (class 0); the other is P(class 1).
+_NEGATIVE_WORDS = {
+    "0", "no", "n", "false", "f", "neg", "negative", "off", "absent", "fail", "normal",
+    "healthy", "benign", "ok", "good", "stayed", "retained", "ham", "legit", "legitimate",
+    "none", "clean", "pass", "passed", "alive", "survived", "not churned",
+}
 
 
 def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
@@ -168,7 +175,7 @@ def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
             f"target is all missing ({stats.n_rows} rows, every cell empty)", path=stats.source.path
         )
     builder = _Builder(stats, forced)
-    if stats.labelsets is not None:
+    if stats.labelsets is not None and forced in (None, Task.MULTILABEL):
         layout = builder.label_sets()
     elif len(stats.columns) == 1:
         layout = builder.one_column()
@@ -193,6 +200,7 @@ class _Builder:
         ]
         self.evidence: list[str] = []
         self.diags: list[Diagnostic] = [n for n in stats.notes if n.severity != "note"]
+        self.runner_up: str | None = None
         n = stats.n_rows
         if n < SMALL_SAMPLE:
             self.diags.append(
@@ -226,6 +234,7 @@ class _Builder:
         return UsageError(message, path=self.path)
 
     def finish(self, kind: LayoutKind, task: Task, n_outputs: int, **kw: Any) -> Layout:
+        kw.setdefault("runner_up", self.runner_up)
         if self.forced is not None:
             self.evidence.insert(0, f"task forced with --task {self.forced.value}")
         return Layout(
@@ -302,12 +311,6 @@ class _Builder:
         ls = self.stats.labelsets
         assert ls is not None
         col = self.stats.columns[0]
-        if self.forced not in (None, Task.MULTILABEL):
-            raise self.usage(
-                f"column '{ls.column}' holds sets of labels separated by '{ls.separator}'; "
-                f"--task {self.forced.value if self.forced else ''} cannot read them (use "
-                "--task multilabel, or --sep to set another separator)"
-            )
         if ls.token_counts is None:
             raise self.usage(
                 f"column '{ls.column}' holds more than {DISTINCT_CAP} distinct labels; "
@@ -316,8 +319,11 @@ class _Builder:
         labels = tuple(sorted(ls.token_counts, key=str))
         counts = tuple(ls.token_counts[t] for t in labels)
         sizes = {k: v for k, v in ls.size_counts.items() if v}
+        if col.n_missing:
+            # In a column of label sets an empty cell is the empty set: a row with no label.
+            sizes[0] = sizes.get(0, 0) + col.n_missing
         lo, hi = min(sizes), max(sizes)
-        n = self.stats.n_rows - col.n_missing
+        n = self.stats.n_rows
         mean = sum(k * v for k, v in sizes.items()) / max(1, sum(sizes.values()))
         self.note(f"cells such as {_example(self.stats)} hold several labels each")
         self.note(
@@ -327,13 +333,16 @@ class _Builder:
         if hi <= 1:
             self.diag(
                 "sets-of-one",
-                "every row holds at most one label: this is a single-label target written as sets",
-                "pass --task multiclass if the labels are exclusive",
+                "every row holds at most one label: this may be a single-label target, or labels "
+                "whose names contain the separator",
+                "pass --task multiclass to read each whole cell as one label",
                 "note",
             )
         if sizes.get(0):
-            self.note(f"{sizes[0]} rows have no label at all (an all-zero row after encoding)")
-        self.missing((col,))
+            empty = f", {col.n_missing} of them empty cells" if col.n_missing else ""
+            self.note(
+                f"{sizes[0]} rows have no label at all{empty} (an all-zero row after encoding)"
+            )
         self.class_checks(labels, counts, single_label=False)
         return self.finish(
             LayoutKind.LABEL_SETS,
@@ -405,7 +414,7 @@ class _Builder:
         if col.counts is None:
             raise self.usage(
                 f"column '{name}' holds more than {DISTINCT_CAP} distinct text values: it looks "
-                "like an identifier or free text, not a label (pick the label with --column)"
+                "like an identifier or free text, not a label (pick the label column)"
             )
         if self.forced == Task.BINARY and col.n_distinct != 2:
             raise self.usage(
@@ -414,11 +423,20 @@ class _Builder:
             )
         n = sum(col.counts.values())
         reasons = [f"{col.type} values: labels, not numbers"]
+        variants = _case_variants(col.counts)
+        if variants:
+            shown = "; ".join(" / ".join(group) for group in variants[:4])
+            self.diag(
+                "label-spelling",
+                f"labels that differ only in case or spaces count as different classes: {shown}",
+                "normalise the spelling before training (e.g. y.str.strip().str.lower()) if "
+                "they are the same class",
+            )
         if col.n_distinct == n and n > 2:
             self.diag(
                 "all-distinct",
                 f"every value of '{name}' is different ({n} rows): an identifier is not a label",
-                "pick the label column with --column",
+                "pick the label column",
             )
         return self.label_vector(col, desc, reasons)
 
@@ -521,7 +539,7 @@ class _Builder:
         )
 
     def scale_check(self, mean: float, std: float, lo: float, hi: float) -> None:
-        if std > 10 or abs(mean) > 100:
+        if std > 100 or max(abs(lo), abs(hi)) > 1000:
             self.diag(
                 "large-scale",
                 f"the target is on a large scale (mean {_num(mean)}, std {_num(std)}): with a "
@@ -540,7 +558,7 @@ class _Builder:
             raise self.usage(
                 f"{k} target columns and {len(text)} of them hold text ({_names(tuple(text))}); "
                 "a multi-column target must be numeric (one-hot, multi-hot, several regression "
-                f"targets): pick the label column, e.g. --column {hint}"
+                f"targets): pick the label column ('{hint}'?)"
             )
         live = tuple(c for c in cols if c.type != "empty")
         self.missing(cols)
@@ -557,17 +575,26 @@ class _Builder:
                 f"--task {self.forced.value} needs a 0/1 matrix; these {k} columns hold "
                 "other values"
             )
-        # Soft labels: non-negative rows that each sum to 1.
+        # Soft labels: non-negative rows that each sum to 1, exactly or up to the rounding of
+        # an export (3 columns rounded to 2 decimals can be off by 0.015).
         all_nonneg = all((c.minimum or 0) >= 0 for c in live)
+        spread = _row_sum_spread(m, 1.0)
         if (
-            m is not None
-            and all_nonneg
-            and m.n_rows_off_one == 0
+            all_nonneg
+            and spread is not None
+            and spread <= SOFT_LABEL_TOLERANCE
             and self.forced != Task.REGRESSION
-            and m.row_sum_min is not None
         ):
             self.note(desc)
-            self.note("every value is non-negative and every row sums to 1: class probabilities")
+            if spread <= 1e-6:
+                self.note(
+                    "every value is non-negative and every row sums to 1: class probabilities"
+                )
+            else:
+                self.note(
+                    "every value is non-negative and every row sums to 1 within "
+                    f"±{spread:.2g} (rounded values): class probabilities"
+                )
             self.note("values are not all 0/1: soft labels, read as a distribution over classes")
             return self.finish(
                 LayoutKind.PROBABILITIES,
@@ -575,6 +602,12 @@ class _Builder:
                 k,
                 classes=names,
                 class_counts=None,
+            )
+        percent = _row_sum_spread(m, 100.0)
+        if all_nonneg and percent is not None and percent <= 100 * SOFT_LABEL_TOLERANCE:
+            self.runner_up = (
+                "class percentages: every row sums to 100; divide the target by 100 and it "
+                "reads as soft labels (softmax + categorical cross-entropy)"
             )
         if self.forced == Task.MULTICLASS:
             raise self.usage(
@@ -597,7 +630,7 @@ class _Builder:
             self.diag(
                 "wide-target",
                 f"{k} target columns read as {k} regression targets: is this a feature table?",
-                f"pick the target with --column{f' (e.g. --column {likely})' if likely else ''}",
+                f"pick the target column{f' ({likely!r}?)' if likely else ''}",
             )
         self.scale_check(max(means, key=abs), max(stds), lo, hi)
         return self.finish(
@@ -737,13 +770,21 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
     per_class = n / k
     starts = lo in (0.0, 1.0)
     counts_like = lo >= 0
+    if counts_like and _count_shaped(col):
+        reasons = [
+            f"{k} distinct whole numbers from {_num(lo)} to {_num(hi)} with a thin tail of "
+            "rare large values: a count, not class labels"
+        ]
+        return False, reasons, f"multiclass with {k} classes"
     if k <= SMALL_K and compact and per_class >= 2:
         reasons = [
             f"{k} distinct whole numbers from {_num(lo)} to {_num(hi)}, "
             f"{per_class:.0f} rows each on average: class labels"
         ]
         runner = (
-            f"regression on a count or score ({k} levels)" if counts_like and contiguous else None
+            f"regression on a count or score ({k} levels)"
+            if counts_like and contiguous and k >= 5
+            else None
         )
         return True, reasons, runner
     if contiguous and starts and k <= LARGE_K and per_class >= 10:
@@ -758,8 +799,39 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
     elif not compact:
         why += f" spread over {_num(lo)}..{_num(hi)}"
     why += ": a quantity (a count or an amount), not class labels"
-    runner = f"multiclass with {k} classes" if k <= SMALL_K * 5 and per_class >= 3 else None
+    likely_ids = starts and compact and k <= SMALL_K * 5 and per_class >= 3
+    runner = f"multiclass with {k} classes" if likely_ids else None
     return False, [why], runner
+
+
+def _count_shaped(col: ColumnStats) -> bool:
+    """Counts (visits, defects, children) rather than class ids: non-negative whole numbers
+    whose large values thin out, several of them too rare to be classes of their own."""
+    counts = col.counts
+    if counts is None or len(counts) < 8:
+        return False
+    values = sorted(counts)
+    upper = values[len(values) * 3 // 4 :]
+    n = sum(counts.values())
+    upper_share = sum(counts[v] for v in upper) / n
+    rare = sum(1 for v in values if counts[v] < MIN_CLASS_ROWS)
+    return upper_share < 0.1 and rare >= 3
+
+
+def _row_sum_spread(m: MatrixStats | None, total: float) -> float | None:
+    """How far the row sums stray from ``total`` at most (None without row sums)."""
+    if m is None or m.row_sum_min is None or m.row_sum_max is None:
+        return None
+    return max(abs(m.row_sum_min - total), abs(m.row_sum_max - total))
+
+
+def _case_variants(counts: Mapping[Value, int]) -> list[list[str]]:
+    """Groups of text labels that are the same word in another case or spacing."""
+    groups: dict[str, list[str]] = {}
+    for value in counts:
+        if isinstance(value, str):
+            groups.setdefault(" ".join(value.lower().split()), []).append(value)
+    return [sorted(g) for g in groups.values() if len(g) > 1]
 
 
 def _likely_target(names: tuple[str, ...]) -> str | None:

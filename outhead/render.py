@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -89,22 +90,25 @@ class ScaffoldOptions:
         for name in ("validation_split", "test_split"):
             value = getattr(self, name)
             if not 0.0 < value < 0.5:
-                raise UsageError(f"{name.replace('_', ' ')} must be between 0 and 0.5, got {value}")
+                raise UsageError(
+                    f"{name.replace('_', ' ')} must be above 0 and below 0.5, got {value}"
+                )
 
 
 @dataclass(frozen=True)
 class FeatureSpec:
     """Where the features come from.
 
-    Either a separate file whose every column is a feature (``columns`` is None), or the target's
-    own table (``in_target_file``), with the feature columns listed.
+    Either a separate file whose every column is a feature (``columns`` is None) or some of its
+    columns (``columns`` listed, the rest ``dropped``), or the target's own table
+    (``in_target_file``), with the feature columns listed.
     """
 
     source: Source
     columns: tuple[str, ...] | None = None
     in_target_file: bool = False
     dropped: tuple[str, ...] = ()
-    """Columns of the table left out on purpose (``--drop``, a row index), for the header."""
+    """Columns left out on purpose (``--drop``, a row index), for the header."""
 
 
 @dataclass(frozen=True)
@@ -411,6 +415,7 @@ def render_script(
     target_source: Source,
     features: FeatureSpec,
     options: ScaffoldOptions | None = None,
+    script_dir: str | None = None,
 ) -> str:
     """Render the training script for a recommendation.
 
@@ -419,6 +424,10 @@ def render_script(
         target_source: how the target was read (path, format, columns, header, delimiter, key).
         features: where the features are read from.
         options: training options; defaults to :class:`ScaffoldOptions` ().
+        script_dir: the folder the script is written to: relative data paths are written
+            relative to it and resolved from the script's own location when it runs. None (the
+            script goes to stdout): they stay relative to the current directory. Absolute paths
+            stay absolute either way.
 
     Returns:
         The script's text, ending with a newline.
@@ -433,7 +442,17 @@ def render_script(
         raise UsageError("scaffold needs files it can read again: '-' (standard input) won't do")
     plan = plan_head(recommendation, options)
     layout = recommendation.layout
+    target_path = data_path(target_source.path, script_dir)
+    features_path = data_path(features.source.path, script_dir)
+    evidence, reading = _evidence(recommendation)
     context = {
+        "target_path": target_path,
+        "features_path": features_path,
+        "script_relative": script_dir is not None
+        and (target_path.relative_to_script or features_path.relative_to_script),
+        "evidence": evidence,
+        "reading": reading,
+        "warnings": _warnings(recommendation, plan),
         "rec": recommendation,
         "layout": layout,
         "plan": plan,
@@ -456,6 +475,71 @@ def render_script(
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{TEMPLATE_NAME}: {exc}") from exc
     return text
+
+
+@dataclass(frozen=True)
+class DataPath:
+    """A data path as the script writes it: ``code`` is the Python expression of its default."""
+
+    code: str
+    relative_to_script: bool
+
+
+def data_path(path: str, script_dir: str | None) -> DataPath:
+    """Where the script finds a data file, whatever directory it is run from.
+
+    Absolute paths stay as given. Relative ones stay relative to the current directory when
+    ``script_dir`` is None (stdout), else become relative to ``script_dir``, as
+    ``str(SCRIPT_DIR / "...")`` (``SCRIPT_DIR`` is the script's folder at run time). The text
+    holds no machine-specific prefix, so the same layout renders the same bytes anywhere.
+    """
+    if script_dir is None or os.path.isabs(path):
+        return DataPath(py_literal(path), False)
+    try:
+        relative = os.path.relpath(os.path.realpath(path), os.path.realpath(script_dir))
+    except ValueError:  # pragma: no cover - another drive (Windows): keep the absolute path
+        return DataPath(py_literal(os.path.realpath(path)), False)
+    return DataPath(f"str(SCRIPT_DIR / {py_literal(Path(relative).as_posix())})", True)
+
+
+def scaffold_words(text: str) -> str:
+    """Inference text worded for scaffold, whose option for target columns is ``--target``."""
+    return text.replace("--column", "--target")
+
+
+def _warnings(recommendation: Recommendation, plan: HeadPlan) -> list[str]:
+    """outhead's warnings for the script's header, as they apply to the script.
+
+    Missing cells of label sets are not missing targets for the script: they are rows with no
+    label, which it encodes as all zeros and keeps.
+    """
+    out = []
+    for diagnostic in recommendation.diagnostics:
+        if diagnostic.severity != "warning":
+            continue
+        if plan.encoding == "label-sets" and diagnostic.code == "missing-values":
+            stats = recommendation.layout.stats
+            n = sum(c.n_missing for c in stats.columns) if stats is not None else None
+            cells = f"{n} empty target cells" if n is not None else "empty target cells"
+            out.append(f"{cells}: rows with no label, which the script encodes as all zeros")
+            continue
+        out.append(scaffold_words(diagnostic.message))
+    return out
+
+
+def _evidence(recommendation: Recommendation) -> tuple[list[str], list[str]]:
+    """The layout evidence for the script's header, and how the file was read (facts only).
+
+    The reading notes name outhead's options (``pass --no-header if it is data``), which the
+    script does not have: the header keeps their facts, without the hints, apart from the
+    evidence.
+    """
+    layout = recommendation.layout
+    stats = layout.stats
+    notes = [n for n in stats.notes if n.severity == "note"] if stats is not None else []
+    worded = {f"{n.message}; {n.fix}" if n.fix else n.message for n in notes}
+    evidence = [scaffold_words(line) for line in layout.evidence if line not in worded]
+    return evidence, [n.message for n in notes]
 
 
 def _positive_value(pair: tuple[float, float] | None) -> int | float:

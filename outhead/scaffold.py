@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from outhead.errors import ColumnError, UsageError
+from outhead.errors import ColumnError, OutheadError, UsageError
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
 from outhead.stats import Source
@@ -48,6 +48,7 @@ def scaffold_script(
     sep: str | None = None,
     task: str | None = None,
     options: ScaffoldOptions | None = None,
+    script_dir: str | None = None,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -61,13 +62,17 @@ def scaffold_script(
         key, header, sep, task: the reading and inference options of ``outhead inspect``.
         features_key: NPZ features: the array to read.
         options: training options for the script.
+        script_dir: the folder the script will be written to (``--out``): relative data paths
+            are then written relative to it; None (stdout) keeps them relative to the current
+            directory.
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
 
     Raises:
-        UsageError: contradictory options, or no feature columns left.
-        ColumnError: a ``--drop`` column that is not in the table.
+        UsageError: contradictory options, no feature columns left, or target and features
+            files with different row counts.
+        ColumnError: a ``--drop`` column that is not in the table or the features file.
         InputError, FormatError: the features file cannot be read.
         OutheadError: anything ``outhead inspect`` refuses.
     """
@@ -76,25 +81,35 @@ def scaffold_script(
             "say where the features are: --features FILE, or --target COLUMN to take them from "
             "the other columns of the same table"
         )
-    if features_path is not None and drop:
-        raise UsageError("--drop applies to the target's table; with --features, edit that file")
     options = options or ScaffoldOptions()
-    recommendation, source = inspect_for_scaffold(
-        target_path,
-        columns=target_columns,
-        key=key,
-        header=header,
-        sep=sep,
-        task=task,
-        from_logits=options.from_logits,
-        two_node=options.two_node,
-    )
+    try:
+        recommendation, source = inspect_for_scaffold(
+            target_path,
+            columns=target_columns,
+            key=key,
+            header=header,
+            sep=sep,
+            task=task,
+            from_logits=options.from_logits,
+            two_node=options.two_node,
+        )
+    except OutheadError as exc:
+        raise scaffold_error(exc, separate_features=features_path is not None) from None
     notes: list[str] = []
     if features_path is None:
         features = table_features(source, drop, notes)
     else:
-        features = FeatureSpec(describe_feature_file(features_path, key=features_key))
-    script = render_script(recommendation, target_source=source, features=features, options=options)
+        features = file_features(
+            describe_feature_file(features_path, key=features_key), drop, notes
+        )
+        check_row_counts(recommendation.layout.n_rows, source, features.source, features_key)
+    script = render_script(
+        recommendation,
+        target_source=source,
+        features=features,
+        options=options,
+        script_dir=script_dir,
+    )
     plan = plan_head(recommendation, options)
     notes.extend(plan.notes)
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
@@ -134,6 +149,21 @@ def inspect_for_scaffold(
     return recommendation, stats.source
 
 
+def scaffold_error(exc: OutheadError, *, separate_features: bool) -> OutheadError:
+    """An error of ``outhead inspect``'s core, worded with scaffold's options.
+
+    Inference names inspect's ``--column``; scaffold picks target columns with ``--target``
+    (of the table, or of the target file when the features are a separate file).
+    """
+    message = exc.message.replace("--column", "--target")
+    if "--target" not in message and "pick" in message:
+        where = "the target file" if separate_features else "the table"
+        message += f" (--target COLUMN picks the target columns of {where})"
+    exc.message = message
+    exc.args = (message,)
+    return exc
+
+
 def table_features(source: Source, drop: Sequence[str], notes: list[str]) -> FeatureSpec:
     """The feature columns of a table: every column but the targets, ``drop`` and a row index.
 
@@ -146,14 +176,45 @@ def table_features(source: Source, drop: Sequence[str], notes: list[str]) -> Fea
         ColumnError: a ``drop`` column is not in the table.
         UsageError: no feature column is left.
     """
+    candidates = [c for c in source.all_columns if c not in source.columns]
+    columns, dropped = _feature_columns(source, candidates, drop, notes)
+    if not columns:
+        raise UsageError(
+            "no feature columns left: the table holds only the target", path=source.path
+        )
+    return FeatureSpec(source, tuple(columns), in_target_file=True, dropped=tuple(dropped))
+
+
+def file_features(source: Source, drop: Sequence[str], notes: list[str]) -> FeatureSpec:
+    """The feature columns of a separate features file: every column but ``drop`` and a row index.
+
+    ``columns`` stays None (every column) when nothing is left out, so the script reads the
+    file as it is.
+
+    Raises:
+        ColumnError: a ``drop`` column is not in the file.
+        UsageError: no feature column is left.
+    """
+    columns, dropped = _feature_columns(source, list(source.all_columns), drop, notes)
+    if not columns:
+        raise UsageError("no feature columns left in the features file", path=source.path)
+    if not dropped:
+        return FeatureSpec(source)
+    return FeatureSpec(source, tuple(columns), dropped=tuple(dropped))
+
+
+def _feature_columns(
+    source: Source, candidates: list[str], drop: Sequence[str], notes: list[str]
+) -> tuple[list[str], list[str]]:
+    """``candidates`` without ``drop`` and an obvious row index (first column); the left-out."""
     missing = [name for name in drop if name not in source.all_columns]
     if missing:
         raise ColumnError(
             f"--drop column {missing[0]!r} not found; columns are: {', '.join(source.all_columns)}",
             path=source.path,
         )
-    dropped = list(drop)
-    columns = [c for c in source.all_columns if c not in source.columns and c not in drop]
+    dropped = [name for name in drop if name in candidates]
+    columns = [c for c in candidates if c not in drop]
     first = source.all_columns[0] if source.all_columns else None
     if first in columns and first is not None and _ROW_INDEX.fullmatch(first.strip().lower()):
         columns.remove(first)
@@ -162,11 +223,36 @@ def table_features(source: Source, drop: Sequence[str], notes: list[str]) -> Fea
             f"left out column {first!r}: it looks like a row index, not a feature "
             "(--drop chooses columns yourself)"
         )
-    if not columns:
+    return columns, dropped
+
+
+def check_row_counts(
+    n_target: int, target: Source, features: Source, features_key: str | None
+) -> None:
+    """Refuse target and features files whose row counts differ (row i must describe row i).
+
+    The target's count comes from its scan; the features file's from its header when the format
+    records it (NPY, NPZ, Parquet), else from a scan of its first column.
+
+    Raises:
+        UsageError: the counts differ.
+    """
+    n_features = feature_row_count(features.path, key=features_key, header=features.header)
+    if n_features is not None and n_features != n_target:
         raise UsageError(
-            "no feature columns left: the table holds only the target", path=source.path
+            f"{features.path} has {n_features} rows and {target.path} has {n_target}: "
+            "row i of the features must describe row i of the target"
         )
-    return FeatureSpec(source, tuple(columns), in_target_file=True, dropped=tuple(dropped))
+
+
+def feature_row_count(path: str, *, key: str | None, header: bool | None) -> int | None:
+    """The data rows of a features file, as outhead reads them."""
+    from outhead.reading import read_schema, scan_target
+
+    n_rows = read_schema(path, key=key).n_rows
+    if n_rows is None:
+        n_rows = scan_target(path, columns=["0"], key=key, header=header, matrix=False).n_rows
+    return n_rows
 
 
 def describe_feature_file(path: str, *, key: str | None = None) -> Source:

@@ -329,3 +329,36 @@ CASES["table"] = Case(
     TABLE_SOURCE,
     FeatureSpec(TABLE_SOURCE, TABLE_COLUMNS[1:-1], in_target_file=True, dropped=("rownames",)),
 )
+
+#: Twelve classes: the recommendation adds top-5 accuracy (the baseline must not tie there).
+MONTHS = tuple(f"m{i:02d}" for i in range(12))
+CASES["topk"] = Case(
+    "topk",
+    _rec(
+        LayoutKind.LABEL_VECTOR,
+        Task.MULTICLASS,
+        Head(12, "softmax", *SCCE),
+        (
+            *SPARSE,
+            MetricSpec(
+                "SparseTopKCategoricalAccuracy", "sparse_top_k_categorical_accuracy", (("k", 5),)
+            ),
+        ),
+        columns=("month",),
+        classes=MONTHS,
+        decision="argmax",
+    ),
+    csv_source("data/month.csv", ("month",)),
+    GAS_FEATURES,
+)
+
+#: A features file saved by pandas: its index column (``unnamed_0``) is left out.
+INDEXED_FEATURES = csv_source(
+    "data/X.csv", ("unnamed_0", "density", "pressure"), ("unnamed_0", "density", "pressure")
+)
+CASES["features-dropped"] = Case(
+    "features-dropped",
+    CASES["multiclass-strings"].recommendation,
+    csv_source("data/y.csv", ("gas",)),
+    FeatureSpec(INDEXED_FEATURES, ("density", "pressure"), dropped=("unnamed_0",)),
+)

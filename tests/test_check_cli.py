@@ -10,6 +10,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import numpy as np
@@ -115,7 +116,7 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     (
         "right-regression",
         regression,
-        ["--expect", "regression", "--units", "1", "--loss", "mse"],
+        ["--activation", "linear", "--expect", "regression", "--units", "1", "--loss", "mse"],
         [],
         0,
     ),
@@ -221,7 +222,13 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
         ["OH305"],
         1,
     ),
-    ("OH306-linear-bounded", bounded, ["--units", "1", "--loss", "mse"], ["OH306"], 0),
+    (
+        "OH306-linear-bounded",
+        bounded,
+        ["--activation", "linear", "--units", "1", "--loss", "mse"],
+        ["OH306"],
+        0,
+    ),
     (
         "OH401-sigmoid-from-logits",
         lambda: {"y": labels(2)},
@@ -232,7 +239,7 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     (
         "OH402-linear-no-logits",
         lambda: {"y": labels(2)},
-        ["--units", "1", "--loss", BCE],
+        ["--activation", "linear", "--units", "1", "--loss", BCE],
         ["OH402"],
         1,
     ),
@@ -246,21 +253,41 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     (
         "OH502-accuracy-regression",
         regression,
-        ["--units", "1", "--loss", "mse", "--metric", "accuracy"],
+        ["--activation", "linear", "--units", "1", "--loss", "mse", "--metric", "accuracy"],
         ["OH502"],
         0,
     ),
     (
         "OH503-logits-accuracy",
         lambda: {"y": labels(2)},
-        ["--units", "1", "--loss", BCE, "--from-logits", "--metric", "accuracy"],
+        [
+            "--activation",
+            "linear",
+            "--units",
+            "1",
+            "--loss",
+            BCE,
+            "--from-logits",
+            "--metric",
+            "accuracy",
+        ],
         ["OH503"],
         0,
     ),
     (
         "OH504-f1-logits",
         lambda: {"y": labels(2)},
-        ["--units", "1", "--loss", BCE, "--from-logits", "--metric", "F1Score"],
+        [
+            "--activation",
+            "linear",
+            "--units",
+            "1",
+            "--loss",
+            BCE,
+            "--from-logits",
+            "--metric",
+            "F1Score",
+        ],
         ["OH504"],
         0,
     ),
@@ -274,7 +301,7 @@ CLI_CASES: list[tuple[str, Make, list[str], list[str], int]] = [
     (
         "OH602-class-weight-regression",
         regression,
-        ["--units", "1", "--loss", "mse", "--class-weight"],
+        ["--activation", "linear", "--units", "1", "--loss", "mse", "--class-weight"],
         ["OH602"],
         1,
     ),
@@ -531,7 +558,7 @@ def _project(tmp_path: Path) -> Path:
         [[tool.outhead.targets]]
         path = "data/prices.csv"
         expect = "regression"
-        head = { units = 1, loss = "mse" }
+        head = { units = 1, activation = "linear", loss = "mse" }
         """)
     )
     (tmp_path / "src").mkdir()
@@ -745,3 +772,364 @@ def test_check_project_as_a_library(tmp_path: Path) -> None:
     assert [f.code for f in report.findings] == ["OH103", "OH501"]
     assert report.return_code == 1
     assert check_project(root / "pyproject.toml", cwd=str(root)).to_dict() == report.to_dict()
+
+
+# --------------------------------------------------------------------------------------------
+# Names Keras 3 would refuse are bad input (exit 2), with the closest known name
+# --------------------------------------------------------------------------------------------
+
+
+@needs_reading
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--loss", "foo"], "--loss: 'foo' is not a Keras 3 loss"),
+        (["--loss", "scce"], "did you mean 'sparse_categorical_crossentropy'?"),
+        (["--loss", "sparse_cce"], "did you mean 'sparse_categorical_crossentropy'?"),
+        (["--loss", "cce"], "did you mean 'categorical_crossentropy'?"),
+        (["--loss", "msee"], "did you mean 'mse'?"),
+        (["--loss", "Mse"], "did you mean 'mse'?"),
+        (["--loss", "logcosh"], "did you mean 'log_cosh'?"),
+        (["--loss", "BinaryCrossEntropy"], "did you mean 'BinaryCrossentropy'?"),
+        (["--metric", "accurcy"], "--metric: 'accurcy' is not a Keras 3 metric"),
+        (["--metric", "accurcy"], "did you mean 'accuracy'?"),
+        (["--metric", "f1"], "did you mean 'F1Score'?"),
+        (["--metric", "F1Scor(threshold=0.5)"], "did you mean 'F1Score'?"),
+        (["--activation", "softmaxx"], "--activation: 'softmaxx' is not a Keras 3 activation"),
+        (["--activation", "softmaxx"], "did you mean 'softmax'?"),
+        (["--activation", "Softmax"], "did you mean 'softmax'?"),
+    ],
+)
+def test_unknown_keras_names_exit_2(
+    runner: CliRunner, tmp_path: Path, options: list[str], message: str
+) -> None:
+    target = write_csv(tmp_path / "c3.csv", {"y": labels(3)})
+    code, out, err = run(runner, str(target), *options)
+    assert code == 2, out
+    assert out == ""
+    assert err.startswith("error: ") and message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Could not interpret" in err  # what Keras 3 itself would raise
+
+
+@needs_reading
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--loss", "BCE"],
+        ["--loss", "keras.losses.BinaryCrossentropy(from_logits=True)"],
+        ["--loss", "crossentropy"],
+        ["--loss", "MeanSquaredError"],
+        ["--loss", "kld"],
+        ["--metric", "acc"],
+        ["--metric", "Accuracy"],
+        ["--metric", "top_k_categorical_accuracy"],
+        ["--metric", 'keras.metrics.F1Score(average="macro")'],
+        ["--activation", "None"],
+        ["--activation", "log_softmax"],
+    ],
+)
+def test_names_keras_accepts_pass(runner: CliRunner, tmp_path: Path, options: list[str]) -> None:
+    target = write_csv(tmp_path / "c3.csv", {"y": labels(3)})
+    code, out, err = run(runner, str(target), *options, "--json")
+    assert code in (0, 1), err
+    jsonschema.validate(json.loads(out), SCHEMA)
+
+
+@needs_reading
+def test_unknown_loss_in_the_configuration_names_the_key(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv(tmp_path / "c3.csv", {"y": labels(3)})
+    (tmp_path / "pyproject.toml").write_text(
+        '[[tool.outhead.targets]]\npath = "c3.csv"\nhead = {loss = "msee"}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(runner)
+    assert code == 2, out
+    assert err == (
+        "error: pyproject.toml: tool.outhead.targets[0].head.loss: 'msee' is not a Keras 3 loss "
+        "(Keras raises \"Could not interpret loss identifier: msee\"); did you mean 'mse'?\n"
+    )
+
+
+@needs_reading
+def test_unknown_metric_in_the_configuration_names_its_index(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv(tmp_path / "c3.csv", {"y": labels(3)})
+    (tmp_path / "outhead.toml").write_text(
+        '[[targets]]\npath = "c3.csv"\nhead = {metrics = ["accuracy", "accurcy"]}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(runner)
+    assert code == 2
+    assert err.startswith("error: outhead.toml: targets[0].head.metrics[1]: 'accurcy' is not")
+
+
+# --------------------------------------------------------------------------------------------
+# A loss without an activation: the activation is unknown, not linear
+# --------------------------------------------------------------------------------------------
+
+
+@needs_reading
+def test_loss_without_activation_is_not_a_linear_head(runner: CliRunner, tmp_path: Path) -> None:
+    target = write_csv(tmp_path / "c3.csv", {"y": labels(3)})
+    code, out, _ = run(runner, str(target), "--loss", SCCE, "--json")
+    doc = json.loads(out)
+    (finding,) = doc["findings"]  # no OH402 from an assumed linear head
+    assert finding["code"] == "OH001" and finding["severity"] == "note"
+    assert "no units and activation" in finding["message"]
+    assert finding["fix"] == "pass --units and --activation (or --model)"
+    assert code == 0
+    code, out, _ = run(runner, str(target), "--loss", BCE, "--units", "1", "--json")
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["OH001", "OH206"]
+
+
+@needs_reading
+def test_head_without_activation_in_the_configuration(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv(tmp_path / "c3.csv", {"y": labels(3)})
+    (tmp_path / "outhead.toml").write_text(
+        '[[targets]]\npath = "c3.csv"\n'
+        'head = {units = 3, loss = "sparse_categorical_crossentropy"}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(runner, "--json")
+    (finding,) = json.loads(out)["findings"]
+    assert finding["code"] == "OH001"
+    assert (
+        finding["fix"] == "add activation to the head of this target in outhead.toml (or a model)"
+    )
+    assert code == 0
+
+
+# --------------------------------------------------------------------------------------------
+# A broken pyproject.toml met while searching upward is reported, never skipped
+# --------------------------------------------------------------------------------------------
+
+
+def test_broken_pyproject_in_the_cwd_is_reported(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.outhead\nstrict=1\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(runner)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: pyproject.toml: invalid TOML")
+    assert "no project configuration found" not in err
+
+
+def test_broken_pyproject_does_not_let_the_parent_configuration_win(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outhead.config import find_config
+    from outhead.errors import ConfigError
+
+    write_csv(tmp_path / "y.csv", {"y": labels(3)})
+    (tmp_path / "pyproject.toml").write_text("[tool.outhead]\ntargets = [{path = 'y.csv'}]\n")
+    sub = tmp_path / "pkg"
+    (sub / "src").mkdir(parents=True)
+    (sub / "pyproject.toml").write_text("[tool.outhead\nstrict = true\n")
+    with pytest.raises(ConfigError, match="invalid TOML") as info:
+        find_config(sub / "src")
+    assert info.value.path == "../pyproject.toml"
+    monkeypatch.chdir(sub / "src")
+    code, out, err = run(runner)
+    assert code == 2, out
+    assert err.startswith("error: ../pyproject.toml: invalid TOML")
+
+
+# --------------------------------------------------------------------------------------------
+# OH101's fix runs on the target's type
+# --------------------------------------------------------------------------------------------
+
+
+def _fix_of_oh101(runner: CliRunner, target: Path, *options: str) -> str:
+    code, out, _ = run(runner, str(target), "--allow-missing", *options, "--json")
+    assert code == 0, out
+    (finding,) = [f for f in json.loads(out)["findings"] if f["code"] == "OH101"]
+    return str(finding["fix"])
+
+
+@needs_reading
+def test_oh101_fix_runs_on_text_labels_from_csv(runner: CliRunner, tmp_path: Path) -> None:
+    import pandas as pd
+
+    values: list[object] = [GASES[i % 3] for i in range(N)]
+    values[3], values[50], values[90] = None, "NA", "null"
+    target = write_csv(tmp_path / "gas.csv", {"gas": values})
+    fix = _fix_of_oh101(runner, target)
+    assert "np.isnan" not in fix
+    df = pd.read_csv(target)
+    scope: dict[str, Any] = {"np": np, "pd": pd, "df": df, "x": np.arange(len(df)), "y": df["gas"]}
+    exec(fix, scope)  # the fix as printed: no TypeError on strings
+    assert len(scope["x"]) == len(scope["y"]) == N - 3
+    assert scope["y"].notna().all()
+
+
+@needs_reading
+def test_oh101_fix_runs_on_text_labels_from_npy(runner: CliRunner, tmp_path: Path) -> None:
+    values = np.array([GASES[i % 3] for i in range(N)])
+    values[[4, 8]] = ""
+    values[9] = "NA"
+    target = tmp_path / "gas.npy"
+    np.save(target, values)
+    fix = _fix_of_oh101(runner, target)
+    scope: dict[str, Any] = {"np": np, "x": np.arange(N), "y": np.load(target)}
+    exec(fix, scope)
+    assert len(scope["x"]) == len(scope["y"]) == N - 3
+
+
+@needs_reading
+@pytest.mark.parametrize("matrix", [False, True])
+def test_oh101_fix_runs_on_numbers(runner: CliRunner, tmp_path: Path, matrix: bool) -> None:
+    import pandas as pd
+
+    if matrix:
+        y = np.eye(3)[np.arange(N) % 3]
+        y[5, 1] = np.nan
+        y[7, 0] = np.inf
+        cols: dict[str, list[object]] = {f"c{j}": list(y[:, j]) for j in range(3)}
+    else:
+        cols = {"y": [float(i % 3) for i in range(N)]}
+        cols["y"][5], cols["y"][7] = "NA", "inf"  # (an empty line would vanish in pandas)
+    target = write_csv(tmp_path / "y.csv", cols)
+    fix = _fix_of_oh101(runner, target)
+    y = pd.read_csv(target).to_numpy()
+    y = y if matrix else y[:, 0]  # (N, k) and (N,) alike
+    scope: dict[str, Any] = {"np": np, "x": np.arange(N), "y": y}
+    exec(fix, scope)
+    assert len(scope["x"]) == len(scope["y"]) == N - 2
+    assert np.isfinite(scope["y"]).all()
+
+
+# --------------------------------------------------------------------------------------------
+# --format github: bad input is an annotation too; paths relative to GITHUB_WORKSPACE
+# --------------------------------------------------------------------------------------------
+
+
+@needs_reading
+def test_github_format_on_a_missing_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(runner, "nope.csv", "--format", "github")
+    assert code == 2
+    (line,) = out.splitlines()
+    assert line.startswith("::error file=nope.csv,title=outhead check::")
+    assert err.startswith("error: nope.csv: ")
+
+
+def test_github_format_on_bad_options(runner: CliRunner, tmp_path: Path) -> None:
+    code, out, err = run(runner, str(tmp_path / "y.csv"), "--loss", "scce", "--format", "github")
+    assert code == 2
+    assert out == (
+        "::error title=outhead check::--loss: 'scce' is not a Keras 3 loss (Keras raises "
+        '"Could not interpret loss identifier: scce"); did you mean '
+        "'sparse_categorical_crossentropy'?\n"
+    )
+    assert err.startswith("error: --loss: 'scce'")
+
+
+def test_github_format_on_a_broken_configuration(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    (tmp_path / "pyproject.toml").write_text("[tool.outhead\n")
+    (tmp_path / "ci").mkdir()
+    monkeypatch.chdir(tmp_path / "ci")
+    code, out, _ = run(runner, "--format", "github")
+    assert code == 2
+    assert out.startswith("::error file=pyproject.toml,title=outhead check::invalid TOML")
+
+
+def test_github_format_on_an_internal_error(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import outhead.checking
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.delenv("OUTHEAD_DEBUG", raising=False)
+    monkeypatch.setattr(outhead.checking, "check_targets", boom)
+    code, out, err = run(runner, str(tmp_path / "y.csv"), "--format", "github")
+    assert code == 2
+    assert out == "::error title=outhead check::internal error: RuntimeError: kaboom\n"
+    assert "internal error" in err
+
+
+@needs_reading
+@pytest.mark.parametrize(
+    ("workspace", "expected"),
+    [("root", "data/y.csv"), (None, "../../data/y.csv"), ("elsewhere", "../../data/y.csv")],
+)
+def test_github_paths_are_relative_to_the_workspace(
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workspace: str | None,
+    expected: str,
+) -> None:
+    root = tmp_path / "repo"
+    (root / "data").mkdir(parents=True)
+    (root / "ci" / "jobs").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    write_csv(root / "data" / "y.csv", {"y": labels(5, start=1)})
+    if workspace is None:
+        monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    else:
+        monkeypatch.setenv(
+            "GITHUB_WORKSPACE", str(root if workspace == "root" else tmp_path / workspace)
+        )
+    monkeypatch.chdir(root / "ci" / "jobs")
+    code, out, _ = run(
+        runner, "../../data/y.csv", "--units", "5", "--activation", "softmax", "--loss", SCCE,
+        "--format", "github",
+    )  # fmt: skip
+    assert code == 1
+    assert out.startswith(f"::error file={expected},title=OH203 label-out-of-range::")
+
+
+def test_annotation_path() -> None:
+    from outhead.commands.check_cmd import annotation_path
+
+    assert annotation_path("../y.csv", workspace="/w", cwd="/w/sub") == "y.csv"
+    assert annotation_path("/w/data/y.csv", workspace="/w", cwd="/tmp") == "data/y.csv"
+    assert annotation_path("/other/y.csv", workspace="/w", cwd="/w") == "/other/y.csv"
+    assert annotation_path("../../y.csv", workspace="", cwd="/a/b") == "../../y.csv"
+    assert annotation_path("-", workspace="/w", cwd="/w") == "-"
+
+
+# --------------------------------------------------------------------------------------------
+# OH107 quotes the evidence that decided the reading, never how the file was read
+# --------------------------------------------------------------------------------------------
+
+
+@needs_reading
+@pytest.mark.parametrize(
+    ("expect", "decisive"),
+    [
+        ("multilabel", "one label per row, 3 classes: they are exclusive"),
+        ("regression", "3 distinct whole numbers from 0 to 2"),
+    ],
+)
+def test_task_mismatch_quotes_the_decisive_evidence(
+    runner: CliRunner, tmp_path: Path, expect: str, decisive: str
+) -> None:
+    target = write_csv(tmp_path / "c3.csv", {"y": labels(3)})  # a header line, detected
+    code, out, _ = run(runner, str(target), "--expect", expect, "--json")
+    (finding,) = json.loads(out)["findings"]
+    assert finding["code"] == "OH107"
+    assert decisive in finding["message"]
+    assert "header" not in finding["message"] and "--no-header" not in finding["message"]
+    assert code == 1
+
+
+def test_readme_quotes_the_unknown_name_error(runner: CliRunner, tmp_path: Path) -> None:
+    _, _, err = run(runner, str(tmp_path / "y.csv"), "--loss", "scce")
+    assert err.strip() in (ROOT / "README.md").read_text()

@@ -69,7 +69,7 @@ def head(units: int, activation: str | None, loss: str | None, **kw: Any) -> Dec
 HEAD_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     # the recommended heads: nothing to say
     ("binary-sigmoid-bce", BIN, head(1, "sigmoid", BCE), []),
-    ("binary-logits-bce", BIN, head(1, None, BCE, from_logits=True), []),
+    ("binary-logits-bce", BIN, head(1, "linear", BCE, from_logits=True), []),
     ("multiclass-softmax-scce", MC3, head(3, "softmax", SCCE), []),
     ("multiclass-logits-scce", MC3, head(3, "linear", SCCE, from_logits=True), []),
     ("strings-softmax-scce", MC_STR, head(3, "softmax", SCCE), []),
@@ -78,7 +78,7 @@ HEAD_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     ("probabilities-softmax-cce", PROB3, head(3, "softmax", CCE), []),
     ("multihot-sigmoid-bce", MH6, head(6, "sigmoid", BCE), []),
     ("labelsets-sigmoid-bce", LS6, head(6, "sigmoid", BCE), []),
-    ("regression-linear-mse", REG, head(1, None, MSE), []),
+    ("regression-linear-mse", REG, head(1, "linear", MSE), []),
     ("positive-relu-ok", REG_POS, head(1, "relu", MSE), []),
     ("tanh-within-range", REG_PM1, head(1, "tanh", MSE), []),
     ("bounded-sigmoid-mse", BND, head(1, "sigmoid", MSE), []),
@@ -94,7 +94,7 @@ HEAD_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     ("onehot2-one-sigmoid-unit", OH2, head(1, "sigmoid", BCE), ["OH202"]),
     ("binary-two-units-bce", BIN, head(2, "sigmoid", BCE), ["OH202"]),
     ("multihot-units", MH6, head(5, "sigmoid", BCE), ["OH202"]),
-    ("regression-units", REG, head(3, None, MSE), ["OH202"]),
+    ("regression-units", REG, head(3, "linear", MSE), ["OH202"]),
     # OH203 labels outside [0, units) for a sparse loss
     ("labels-1-to-10", MC10_1, head(10, "softmax", SCCE), ["OH203"]),
     ("labels-minus-one", MC_NEG, head(4, "softmax", SCCE), ["OH203"]),
@@ -132,8 +132,8 @@ HEAD_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     # OH307 BCE outside [0, 1]; OH308 loss / task family
     ("regression-bce", REG_POS, head(1, "sigmoid", BCE), ["OH305", "OH307"]),
     ("binary-1-2-bce", BIN_12, head(1, "sigmoid", BCE), ["OH307"]),
-    ("regression-scce", REG, head(1, None, SCCE), ["OH308"]),
-    ("labels-mse", MC3, head(1, None, MSE), ["OH308"]),
+    ("regression-scce", REG, head(1, "linear", SCCE), ["OH308"]),
+    ("labels-mse", MC3, head(1, "linear", MSE), ["OH308"]),
     ("onehot-mse", OH3, head(3, "softmax", MSE), ["OH308"]),
     # OH309 activation that is not a probability with a cross-entropy
     ("binary-relu-bce", BIN, head(1, "relu", BCE), ["OH309"]),
@@ -147,7 +147,7 @@ HEAD_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
         head(3, "softmax", "CategoricalCrossentropy(from_logits=True)"),
         ["OH401"],
     ),
-    ("linear-no-from-logits", BIN, head(1, None, BCE), ["OH402"]),
+    ("linear-no-from-logits", BIN, head(1, "linear", BCE), ["OH402"]),
     ("linear-scce-no-from-logits", MC3, head(3, "linear", SCCE), ["OH402"]),
     # valid but not recommended: pass with a note
     ("binary-two-softmax-scce", BIN, head(2, "softmax", SCCE), ["OH901"]),
@@ -155,6 +155,17 @@ HEAD_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     ("onehot2-two-softmax-cce", OH2, head(2, "softmax", CCE), ["OH902"]),
     # a head with no loss: only the shape rules run
     ("no-loss", MC3, DeclaredHead(units=3, activation="softmax"), ["OH001"]),
+    # a head with no activation is not a linear head: no OH402 (nor OH309, OH503...)
+    ("no-activation-scce", MC3, head(3, None, SCCE), ["OH001"]),
+    ("no-activation-bce", BIN, head(1, None, BCE), ["OH001"]),
+    ("no-activation-bounded", BND, head(1, None, MSE), ["OH001"]),
+    (
+        "no-activation-logits-accuracy",
+        BIN,
+        head(1, None, BCE, from_logits=True, metrics=("accuracy",)),
+        ["OH001"],
+    ),
+    ("no-activation-shape-rules-still-run", OH3, head(3, None, SCCE), ["OH001", "OH204"]),
     ("no-loss-softmax-1", BIN, DeclaredHead(units=1, activation="softmax"), ["OH001", "OH201"]),
 ]
 
@@ -183,52 +194,56 @@ METRIC_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     ("onehot-accuracy-ok", OH3, head(3, "softmax", CCE, metrics=("acc",)), []),
     ("multilabel-explicit-ok", MH6, head(6, "sigmoid", BCE, metrics=("BinaryAccuracy",)), []),
     ("multilabel-accuracy", MH6, head(6, "sigmoid", BCE, metrics=("accuracy",)), ["OH501"]),
-    ("regression-accuracy", REG, head(1, None, MSE, metrics=("accuracy",)), ["OH502"]),
-    ("multi-regression-accuracy", MREG, head(3, None, MSE, metrics=("accuracy",)), ["OH502"]),
+    ("regression-accuracy", REG, head(1, "linear", MSE, metrics=("accuracy",)), ["OH502"]),
+    ("multi-regression-accuracy", MREG, head(3, "linear", MSE, metrics=("accuracy",)), ["OH502"]),
     ("bounded-accuracy", BND, head(1, "sigmoid", MSE, metrics=("acc",)), ["OH502"]),
     (
         "logits-accuracy",
         BIN,
-        head(1, None, BCE, from_logits=True, metrics=("accuracy",)),
+        head(1, "linear", BCE, from_logits=True, metrics=("accuracy",)),
         ["OH503"],
     ),
     (
         "logits-binary-accuracy",
         BIN,
-        head(1, None, BCE, from_logits=True, metrics=("binary_accuracy",)),
+        head(1, "linear", BCE, from_logits=True, metrics=("binary_accuracy",)),
         ["OH503"],
     ),
     (
         "logits-binary-accuracy-threshold-0",
         BIN,
-        head(1, None, BCE, from_logits=True, metrics=("BinaryAccuracy(threshold=0.0)",)),
+        head(1, "linear", BCE, from_logits=True, metrics=("BinaryAccuracy(threshold=0.0)",)),
         [],
     ),
     (
         "logits-precision-auc",
         MH6,
         head(
-            6, None, BCE, from_logits=True, metrics=("Precision", "AUC", "Recall(thresholds=0.0)")
+            6,
+            "linear",
+            BCE,
+            from_logits=True,
+            metrics=("Precision", "AUC", "Recall(thresholds=0.0)"),
         ),
         ["OH503", "OH503"],
     ),
     (
         "logits-auc-from-logits-ok",
         BIN,
-        head(1, None, BCE, from_logits=True, metrics=("AUC(from_logits=True)",)),
+        head(1, "linear", BCE, from_logits=True, metrics=("AUC(from_logits=True)",)),
         [],
     ),
     (
         "logits-multiclass-accuracy-ok",
         MC3,
-        head(3, None, SCCE, from_logits=True, metrics=("accuracy",)),
+        head(3, "linear", SCCE, from_logits=True, metrics=("accuracy",)),
         [],
     ),
-    ("logits-f1", BIN, head(1, None, BCE, from_logits=True, metrics=("F1Score",)), ["OH504"]),
+    ("logits-f1", BIN, head(1, "linear", BCE, from_logits=True, metrics=("F1Score",)), ["OH504"]),
     (
         "logits-f1-multilabel",
         MH6,
-        head(6, None, BCE, from_logits=True, metrics=("f1_score",)),
+        head(6, "linear", BCE, from_logits=True, metrics=("f1_score",)),
         ["OH504"],
     ),
     ("sigmoid-f1-binary-ok", BIN, head(1, "sigmoid", BCE, metrics=("F1Score",)), []),
@@ -247,7 +262,7 @@ METRIC_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     ("class-weight-binary-ok", BIN, head(1, "sigmoid", BCE, class_weight=True), []),
     ("class-weight-multihot", MH6, head(6, "sigmoid", BCE, class_weight=True), ["OH601"]),
     ("class-weight-probabilities", PROB3, head(3, "softmax", CCE, class_weight=True), ["OH601"]),
-    ("class-weight-regression", REG, head(1, None, MSE, class_weight=True), ["OH602"]),
+    ("class-weight-regression", REG, head(1, "linear", MSE, class_weight=True), ["OH602"]),
 ]
 
 
@@ -523,13 +538,13 @@ def test_from_logits_after_softmax_names_softmax() -> None:
 
 
 def test_logits_threshold_says_0622() -> None:
-    finding = _only(BIN, head(1, None, BCE, from_logits=True, metrics=("accuracy",)))
+    finding = _only(BIN, head(1, "linear", BCE, from_logits=True, metrics=("accuracy",)))
     assert "0.622" in finding.message
     assert finding.fix == "keras.metrics.BinaryAccuracy(threshold=0.0)"
 
 
 def test_f1_on_logits_quotes_the_threshold_error() -> None:
-    msg = _only(BIN, head(1, None, BCE, from_logits=True, metrics=("F1Score",))).message
+    msg = _only(BIN, head(1, "linear", BCE, from_logits=True, metrics=("F1Score",))).message
     assert "It should verify 0 < threshold <= 1. Received: threshold=0.0" in msg
 
 
@@ -594,7 +609,7 @@ def test_class_weight_on_soft_labels_is_a_warning() -> None:
     [(MREG, 1, "learns their average"), (REG, 3, "Dimensions must be equal, but are 32 and 3")],
 )
 def test_regression_units_message(target: Layout, units: int, words: str) -> None:
-    (finding,) = check_head(target, head(units, None, MSE))
+    (finding,) = check_head(target, head(units, "linear", MSE))
     assert finding.code == "OH202" and words in finding.message
 
 
@@ -745,3 +760,187 @@ def test_wrong_units_with_a_cross_entropy_is_an_error(
 @given(st.text(max_size=60))
 def test_parse_metric_never_raises(text: str) -> None:
     assert parse_metric(text).text == text.strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Keras 3 names (static tables), OH001 wording, OH107 evidence
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "known"),
+    [
+        ("loss", "sparse_categorical_crossentropy", True),
+        ("loss", "keras.losses.SparseCategoricalCrossentropy(from_logits=True)", True),
+        ("loss", "BCE", True),
+        ("loss", "CrossEntropy", True),  # compile() resolves crossentropy/ce in any case
+        ("loss", "scce", False),
+        ("loss", "Binary_Crossentropy", False),  # Keras matches names exactly
+        ("loss", "", False),
+        ("metric", "ACC", True),
+        ("metric", "f1_score", True),
+        ("metric", "f1", False),
+        ("activation", "softmax", True),
+        ("activation", "keras.activations.relu", True),
+        ("activation", "None", True),
+        ("activation", "identity", False),
+        ("activation", "Softmax", False),
+    ],
+)
+def test_is_keras_name(kind: Any, text: str, known: bool) -> None:
+    from outhead.checking import is_keras_name, unknown_name_message
+
+    assert is_keras_name(kind, text) is known
+    assert (unknown_name_message(kind, text) is None) is known
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "suggestion"),
+    [
+        ("loss", "scce", "sparse_categorical_crossentropy"),
+        ("loss", "SparseCCE", "sparse_categorical_crossentropy"),
+        ("loss", "binary_crossentropi", "binary_crossentropy"),
+        ("loss", "MeanSquareError", "MeanSquaredError"),
+        ("metric", "accurcy", "accuracy"),
+        ("metric", "BinaryAcuracy", "BinaryAccuracy"),
+        ("activation", "sigmoïd", "sigmoid"),
+        ("activation", "zzz", None),
+    ],
+)
+def test_suggest_keras_name(kind: Any, text: str, suggestion: str | None) -> None:
+    from outhead.checking import suggest_keras_name
+
+    assert suggest_keras_name(kind, text) == suggestion
+
+
+def test_validate_head_names_labels_the_field() -> None:
+    from outhead.checking import validate_head_names
+    from outhead.errors import UsageError
+
+    labels = {"loss": "L", "activation": "A", "metrics": "M[{i}]"}
+    validate_head_names(head(3, "softmax", SCCE, metrics=("accuracy",)), labels)
+    with pytest.raises(UsageError, match=r"^M\[1\]: 'accurcy' is not a Keras 3 metric"):
+        validate_head_names(head(3, "softmax", SCCE, metrics=("acc", "accurcy")), labels)
+    with pytest.raises(UsageError, match=r"^A: 'softmaxx'"):
+        validate_head_names(head(3, "softmaxx", SCCE), labels)
+
+
+@pytest.mark.parametrize(
+    ("declared", "message", "fix"),
+    [
+        (
+            head(3, None, SCCE, source="command line"),
+            "the head declares no activation: the rules that need it were skipped",
+            "pass --activation (or --model)",
+        ),
+        (
+            DeclaredHead(loss=SCCE, source="command line"),
+            "the head declares no units and activation: the rules that need them were skipped",
+            "pass --units and --activation (or --model)",
+        ),
+        (
+            DeclaredHead(source="pyproject.toml"),
+            "the head declares no units, activation and loss: the rules that need them were "
+            "skipped",
+            "add units, activation and loss to the head of this target in pyproject.toml (or a "
+            "model)",
+        ),
+        (
+            DeclaredHead(units=3, activation="softmax", source="m.keras", from_model=True),
+            "the saved model m.keras has no compiled loss (it was saved without compile()): the "
+            "rules that need it were skipped",
+            "pass --loss alongside --model",
+        ),
+        (
+            DeclaredHead(
+                units=3,
+                activation="softmax",
+                source="m.keras",
+                from_model=True,
+                declared_in="outhead.toml",
+            ),
+            "the saved model m.keras has no compiled loss (it was saved without compile()): the "
+            "rules that need it were skipped",
+            "add head = { loss = ... } next to model in outhead.toml",
+        ),
+    ],
+)
+def test_head_incomplete_says_how_to_complete_it(
+    declared: DeclaredHead, message: str, fix: str
+) -> None:
+    (finding,) = [f for f in check_head(MC3, declared) if f.code == "OH001"]
+    assert (finding.message, finding.fix) == (message, fix)
+
+
+def _with_evidence(base: Layout, *lines: str, reading: tuple[str, ...] = ()) -> Layout:
+    return replace(base, evidence=lines, reading=reading)
+
+
+HEADER = "the first line was read as a header (...); pass --no-header if it is data"
+
+
+@pytest.mark.parametrize(
+    ("target", "want", "decisive"),
+    [
+        (
+            _with_evidence(
+                MC3,
+                "1 column 'y', 100 rows, integer values",
+                "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+                "classes: 0 (40), 1 (30), 2 (30)",
+                "one label per row, 3 classes: they are exclusive",
+                reading=(HEADER,),
+            ),
+            Task.REGRESSION,
+            "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+        ),
+        (
+            _with_evidence(
+                MC3,
+                "1 column 'y', 100 rows, integer values",
+                "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+                "classes: 0 (40), 1 (30), 2 (30)",
+                "one label per row, 3 classes: they are exclusive",
+            ),
+            Task.MULTILABEL,
+            "one label per row, 3 classes: they are exclusive",
+        ),
+        (
+            # a layout that still carries the reading notes in its evidence (older main)
+            _with_evidence(
+                REG, HEADER, "1 column 'price', 100 rows, real values", "range 1 to 9, mean 5"
+            ),
+            Task.BINARY,
+            "range 1 to 9, mean 5",
+        ),
+        (
+            _with_evidence(
+                MH6,
+                "6 columns (...), 100 rows, every value 0 or 1: an indicator matrix",
+                "rows hold 1 to 6 ones (mean 2.23): the labels are not exclusive",
+                "6 independent yes/no labels: one sigmoid unit each",
+                "4 rows have no label on",
+            ),
+            Task.MULTICLASS,
+            "rows hold 1 to 6 ones (mean 2.23): the labels are not exclusive",
+        ),
+        (_with_evidence(MC3, reading=(HEADER,)), Task.REGRESSION, None),
+    ],
+)
+def test_decisive_evidence(target: Layout, want: Task, decisive: str | None) -> None:
+    from outhead.checking import decisive_evidence
+
+    assert decisive_evidence(target, want) == decisive
+
+
+def test_task_mismatch_never_quotes_reading_notes() -> None:
+    target = _with_evidence(
+        MC3,
+        "1 column 'y', 100 rows, integer values",
+        "one label per row, 3 classes: they are exclusive",
+        reading=(HEADER,),
+    )
+    (finding,) = check_target(target, Expectation(task=Task.MULTILABEL))
+    assert finding.code == "OH107"
+    assert finding.message.endswith("; one label per row, 3 classes: they are exclusive")
+    assert "header" not in finding.message

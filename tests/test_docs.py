@@ -43,3 +43,14 @@ def test_ruff_is_clean() -> None:
         capture_output=True, text=True, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_readme_inspect_example_is_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = "$ outhead inspect sample_data/noble_gas.csv\n"
+    start = readme.index(command) + len(command)
+    shown = readme[start : readme.index("```", start)]
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(app, ["inspect", "sample_data/noble_gas.csv", "--width", "100"])
+    assert result.exit_code == 0
+    assert result.stdout == shown

@@ -362,3 +362,75 @@ def test_property_label_sets(data: st.DataObject) -> None:
     ))
     rec = recommend(infer_layout(make_stats({"g": rows}, sep="|")))
     assert rec.task == Task.MULTILABEL and rec.head.units == len(tokens)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes found by trying real exports.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_poisson_counts_are_regression_with_multiclass_runner_up() -> None:
+    counts = [0] * 30 + [1] * 80 + [2] * 110 + [3] * 100 + [4] * 70 + [5] * 50 + [6] * 30
+    counts += [7] * 15 + [8] * 8 + [9] * 4 + [10] * 2 + [11] * 1 + [13] * 1
+    layout = infer_layout(make_stats({"count": counts}))
+    assert layout.task == Task.REGRESSION
+    assert layout.runner_up and "multiclass" in layout.runner_up
+    assert any(a.head.loss == "poisson" for a in recommend(layout).alternatives)
+
+
+def test_balanced_digits_stay_classes() -> None:
+    layout = infer_layout(make_stats({"digit": list(range(10)) * 30}))
+    assert layout.task == Task.MULTICLASS
+
+
+def test_three_balanced_labels_have_no_runner_up() -> None:
+    assert infer_layout(make_stats({"y": [0, 1, 2] * 50})).runner_up is None
+
+
+def test_rounded_soft_labels_are_probabilities() -> None:
+    rows = [(0.33, 0.33, 0.33), (0.5, 0.25, 0.25), (0.12, 0.57, 0.3), (0.67, 0.17, 0.17)] * 30
+    cols = {c: [r[i] for r in rows] for i, c in enumerate("abc")}
+    layout = infer_layout(make_stats(cols))
+    assert layout.kind == LayoutKind.PROBABILITIES
+    assert any("within ±" in e for e in layout.evidence)
+
+
+def test_percentages_are_regression_with_a_hint() -> None:
+    rows = [(33.3, 33.3, 33.4), (50.0, 25.0, 25.0), (12.0, 57.0, 31.0)] * 30
+    cols = {c: [r[i] for r in rows] for i, c in enumerate("abc")}
+    layout = infer_layout(make_stats(cols))
+    assert layout.task == Task.REGRESSION
+    assert layout.runner_up and "divide the target by 100" in layout.runner_up
+
+
+def test_labels_differing_in_case_are_flagged() -> None:
+    layout = infer_layout(make_stats({"y": ["Yes", "No", "yes", "NO"] * 30}))
+    d = next(d for d in layout.diagnostics if d.code == "label-spelling")
+    assert "Yes / yes" in d.message or "yes / Yes" in d.message
+
+
+def test_empty_cells_in_label_sets_are_empty_sets() -> None:
+    rows = ["Action|Comedy", "", "Drama", "Comedy|Drama", "", "Action"] * 20
+    layout = infer_layout(make_stats({"genres": rows}, sep="|"))
+    assert layout.kind == LayoutKind.LABEL_SETS
+    assert not any(d.code == "missing-values" for d in layout.diagnostics)
+    assert any("40 rows have no label" in e for e in layout.evidence)
+
+
+def test_forced_multiclass_reads_whole_cells_of_a_label_set_column() -> None:
+    cities = ["New York, NY", "Portland, OR", "Portland, ME", "Austin, TX"] * 30
+    layout = infer_layout(make_stats({"city": cities}, sep=","), task="multiclass")
+    assert layout.kind == LayoutKind.LABEL_VECTOR and layout.n_outputs == 4
+    assert "Portland, ME" in (layout.classes or ())
+
+
+def test_churn_labels_model_the_churners() -> None:
+    layout = infer_layout(make_stats({"y": ["Stayed", "Churned", "Stayed", "Stayed"] * 30}))
+    assert layout.classes == ("Stayed", "Churned")
+
+
+def test_ages_are_regression_without_noise() -> None:
+    ages = [18 + (i * 7) % 73 for i in range(1000)]
+    layout = infer_layout(make_stats({"age": ages}))
+    assert layout.task == Task.REGRESSION and layout.runner_up is None
+    assert not any(d.code == "large-scale" for d in layout.diagnostics)

@@ -159,6 +159,38 @@ def _one_hot_csv(path: Path, k: int) -> Path:
         ("dense3_activation_softmax_cce", "onehot3", [], 0),
         ("dense3_activation_softmax_cce", "labels3", ["OH205", "OH505", "OH505"], 1),
         ("dense3_softmax_layer_uncompiled", "labels3", ["OH001"], 0),
+        # declared options fill what the model lacks (an uncompiled model has no loss)
+        (
+            "dense3_softmax_layer_uncompiled",
+            "labels3 --loss sparse_categorical_crossentropy",
+            [],
+            0,
+        ),
+        (
+            "dense3_softmax_layer_uncompiled",
+            "labels3 --loss categorical_crossentropy",
+            ["OH205"],
+            1,
+        ),
+        (
+            "dense3_softmax_layer_uncompiled",
+            "onehot3 --loss CategoricalCrossentropy --metric F1Score",
+            [],
+            0,
+        ),
+        (
+            "dense3_softmax_layer_uncompiled",
+            "labels3 --loss SparseCategoricalCrossentropy --from-logits",
+            ["OH401"],
+            1,
+        ),
+        # options that agree with the model are fine
+        (
+            "softmax3_scce",
+            "labels3 --units 3 --activation softmax --loss sparse_categorical_crossentropy",
+            [],
+            0,
+        ),
     ],
 )
 def test_check_with_model(
@@ -170,8 +202,9 @@ def test_check_with_model(
         "labels3": _labels_csv(tmp_path / "labels3.csv", 3),
         "onehot3": _one_hot_csv(tmp_path / "onehot3.csv", 3),
     }
+    target, *options = target.split()
     result = CliRunner().invoke(
-        app, ["check", str(files[target]), "--model", str(models[name]), "--json"]
+        app, ["check", str(files[target]), "--model", str(models[name]), *options, "--json"]
     )
     doc = json.loads(result.stdout)
     assert sorted(f["code"] for f in doc["findings"]) == sorted(codes), doc["findings"]
@@ -185,3 +218,111 @@ def test_unsafe_model_exits_2(models: dict[str, Path], tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(target), "--model", str(models["lambda"])])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {models['lambda']}: cannot load the model")
+
+
+@needs_reading
+def test_uncompiled_model_says_to_pass_the_loss(models: dict[str, Path], tmp_path: Path) -> None:
+    target = _labels_csv(tmp_path / "y.csv", 3)
+    model = models["dense3_softmax_layer_uncompiled"]
+    result = CliRunner().invoke(app, ["check", str(target), "--model", str(model), "--json"])
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "OH001"
+    assert finding["message"].startswith(f"the saved model {model} has no compiled loss")
+    assert finding["fix"] == "pass --loss alongside --model"
+    assert "(or --model)" not in finding["fix"]
+
+
+@needs_reading
+def test_uncompiled_model_in_the_configuration(
+    models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _labels_csv(tmp_path / "y.csv", 3)
+    model = models["dense3_softmax_layer_uncompiled"]
+    config = tmp_path / "outhead.toml"
+    config.write_text(f'[[targets]]\npath = "y.csv"\nmodel = "{model}"\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["check", "--json"])
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["fix"] == "add head = { loss = ... } next to model in outhead.toml"
+    config.write_text(
+        f'[[targets]]\npath = "y.csv"\nmodel = "{model}"\n'
+        'head = { loss = "sparse_categorical_crossentropy" }\n'
+    )
+    result = CliRunner().invoke(app, ["check", "--json"])
+    assert json.loads(result.stdout)["findings"] == []
+    assert result.exit_code == 0
+
+
+@needs_reading
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--loss", "mse"], "--loss 'mse' contradicts the model"),
+        (["--units", "4"], "--units 4 contradicts the model"),
+        (["--activation", "sigmoid"], "--activation 'sigmoid' contradicts the model"),
+        (["--from-logits"], "--from-logits True contradicts the model"),
+        (["--loss", "scce"], "did you mean 'sparse_categorical_crossentropy'?"),
+    ],
+)
+def test_options_that_contradict_the_model_exit_2(
+    models: dict[str, Path], tmp_path: Path, options: list[str], message: str
+) -> None:
+    target = _labels_csv(tmp_path / "y.csv", 3)
+    result = CliRunner().invoke(
+        app, ["check", str(target), "--model", str(models["softmax3_scce"]), *options]
+    )
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_static_keras_names_match_keras() -> None:
+    """The tables ``check`` uses without importing Keras are what Keras 3 accepts."""
+    pytest.importorskip("keras")
+    import inspect
+
+    import keras
+    from keras.src.activations import ALL_OBJECTS_DICT as ACTIVATIONS
+    from keras.src.losses import ALL_OBJECTS_DICT as LOSSES
+    from keras.src.losses.losses import LossFunctionWrapper
+    from keras.src.metrics import ALL_OBJECTS_DICT as METRICS
+
+    from outhead.checking import KERAS_ACTIVATIONS, KERAS_LOSSES, KERAS_METRICS
+
+    assert set(KERAS_LOSSES) == set(LOSSES) - {"Loss", "LossFunctionWrapper"}
+    assert set(KERAS_METRICS) == set(METRICS) - {
+        "Metric", "MeanMetricWrapper", "metric", "mean_metric_wrapper",
+    }  # fmt: skip
+    assert set(KERAS_ACTIVATIONS) == set(ACTIVATIONS)
+    function_class = {
+        cls().fn: cls.__name__
+        for cls in LOSSES.values()
+        if inspect.isclass(cls) and issubclass(cls, LossFunctionWrapper)
+        and cls is not LossFunctionWrapper
+    }  # fmt: skip
+    for name, cls in KERAS_LOSSES.items():
+        obj = LOSSES[name]
+        assert (obj.__name__ if inspect.isclass(obj) else function_class[obj]) == cls, name
+        keras.losses.get(name)  # accepted as is
+    # (metrics.get would also construct them, and IoU & co. need arguments: the names suffice)
+    for name in KERAS_ACTIVATIONS:
+        keras.activations.get(name)
+    for kind, get in (("loss", keras.losses.get), ("metric", keras.metrics.get)):
+        with pytest.raises(ValueError, match=f"Could not interpret {kind} identifier"):
+            get("scce" if kind == "loss" else "accurcy")
+
+
+@needs_reading
+def test_configured_head_that_contradicts_the_model_names_the_file(
+    models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _labels_csv(tmp_path / "y.csv", 3)
+    (tmp_path / "outhead.toml").write_text(
+        f'[[targets]]\npath = "y.csv"\nmodel = "{models["softmax3_scce"]}"\n'
+        'head = { loss = "categorical_crossentropy" }\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["check"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: outhead.toml: head.loss 'categorical_crossentropy' contradicts the model"
+    )

@@ -14,11 +14,14 @@ import sys
 import tokenize
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from outhead.diagnostics import Diagnostic
 from outhead.errors import TemplateError, UsageError
 from outhead.layout import LayoutKind, Task
 from outhead.recommend import Head, MetricSpec
@@ -32,7 +35,7 @@ from outhead.render import (
     render_script,
 )
 from tests.conftest import ROOT
-from tests.scaffold_cases import CASES, Case, csv_source
+from tests.scaffold_cases import CASES, GASES, Case, csv_source
 
 GOLDEN = ROOT / "tests" / "golden" / "train_table.py"
 REGEN = os.environ.get("OUTHEAD_REGEN_GOLDEN") == "1"
@@ -291,7 +294,11 @@ def test_every_rendered_script_parses(rendered: dict[str, Path]) -> None:
 
 
 def test_every_rendered_script_passes_ruff(rendered: dict[str, Path]) -> None:
-    folder = next(iter(rendered.values())).parent
+    ruff(next(iter(rendered.values())).parent)
+
+
+def ruff(folder: Path) -> None:
+    """Lint every script in ``folder`` with the rules the project holds the script to."""
     proc = subprocess.run(
         [
             sys.executable,
@@ -430,3 +437,223 @@ def test_task_values_render_for_every_task() -> None:
         text = render(case)
         assert f"TASK = {py_literal(case.recommendation.task.value)}" in text
     assert {c.recommendation.task for c in CASES.values()} == set(Task)
+
+
+# --- functions of the script, run on their own (no TensorFlow) ------------------------------
+
+
+def script_function(text: str, name: str, **namespace: object) -> Any:
+    """One top-level function of a rendered script, defined in ``namespace`` and returned."""
+    tree = ast.parse(text)
+    (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    scope: dict[str, Any] = {"Path": Path, **namespace}
+    exec(compile(ast.Module([node], []), f"<{name}>", "exec"), scope)
+    return scope[name]
+
+
+@pytest.mark.parametrize("variant", ["default", "from-logits"])
+def test_baseline_ranks_tied_classes_by_id(variant: str) -> None:
+    import numpy as np
+
+    text = render(CASES["topk"], VARIANTS[variant])
+    baseline = script_function(text, "baseline_outputs", np=np, CLASSES=list(range(12)))
+    # Balanced: every class 10 times, so the frequencies tie; class 7 a little more often.
+    y_train = np.array([*np.repeat(np.arange(12), 10), 7, 7])
+    outputs = baseline(y_train, 3)
+    assert outputs.shape == (3, 12) and outputs.dtype == np.float32
+    row = outputs[0]
+    assert len(set(row.tolist())) == 12, "no two classes may tie (top-k counts ties as hits)"
+    assert row.argsort()[::-1].tolist() == [7, 0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11]
+    probabilities = np.exp(row) / np.exp(row).sum() if variant == "from-logits" else row
+    assert np.allclose(probabilities, np.bincount(y_train) / len(y_train), rtol=1e-3)
+
+
+def test_baseline_of_sigmoid_heads_is_the_label_frequency() -> None:
+    import numpy as np
+
+    text = render(CASES["multihot"])
+    baseline = script_function(text, "baseline_outputs", np=np)
+    y_train = np.array([[1, 0, 1, 0, 0, 0], [0, 0, 1, 0, 0, 1]], dtype="float32")
+    assert baseline(y_train, 2).tolist() == [[0.5, 0, 1, 0, 0, 0.5]] * 2
+
+
+def test_print_scores_fits_long_metric_names(capsys: pytest.CaptureFixture[str]) -> None:
+    text = render(CASES["topk"])
+    print_scores = script_function(text, "print_scores")
+    long = "sparse_top_k_categorical_accuracy"
+    print_scores({"loss": 1.5, long: 0.75}, {"loss": 2.5, long: 0.4})
+    lines = capsys.readouterr().out.splitlines()
+    assert len({len(line) for line in lines}) == 1, lines  # the columns line up
+    assert lines[2].startswith(long + " ")
+
+
+def test_label_sets_read_an_empty_cell_as_no_label() -> None:
+    import numpy as np
+    import pandas as pd
+
+    text = render(CASES["label-sets"])
+    assert "leaving out" not in text  # no row is dropped for an empty cell
+    label_set = script_function(text, "label_set", np=np, pd=pd, LABEL_SEPARATOR="|")
+    encode = script_function(
+        text, "encode_target", np=np, pd=pd, label_set=label_set, CLASSES=list(GASES)
+    )
+    target = pd.DataFrame({"gases": ["He|Xe", np.nan, " Ne ", ""]})
+    assert encode(target).tolist() == [
+        [1, 0, 0, 0, 1, 0],
+        [0, 0, 0, 0, 0, 0],
+        [0, 1, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+    ]
+    assert label_set(np.array(["Kr", "Rn"])) == {"Kr", "Rn"}  # a Parquet list cell
+
+
+@pytest.mark.parametrize("name", ["multiclass-strings", "binary"])
+def test_other_layouts_still_drop_missing_targets(name: str) -> None:
+    assert "leaving out" in render(CASES[name])
+
+
+def test_a_missing_data_file_is_one_line(tmp_path: Path) -> None:
+    text = render(CASES["features-dropped"])
+    require_file = script_function(text, "require_file")
+    with pytest.raises(SystemExit) as stop:
+        require_file(str(tmp_path / "y.csv"), "--target-file")
+    message = str(stop.value)
+    assert "\n" not in message and "y.csv" in message and "--target-file" in message
+    require_file(str(tmp_path), "--target-file")  # there: nothing happens
+    for call in (
+        'require_file(args.target_file, "--target-file")',
+        'require_file(args.features_file, "--features-file")',
+    ):
+        assert call in text
+    assert 'require_file(args.data_file, "--data-file")' in render(CASES["table"])
+
+
+# --- data paths -----------------------------------------------------------------------------
+
+
+def assigned(text: str) -> dict[str, ast.expr]:
+    return {
+        node.targets[0].id: node.value
+        for node in ast.parse(text).body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+
+
+def test_stdout_paths_stay_relative_to_the_current_directory() -> None:
+    text = render(CASES["features-dropped"])
+    values = assigned(text)
+    assert ast.literal_eval(values["TARGET_FILE"]) == "data/y.csv"
+    assert "SCRIPT_DIR" not in text
+    assert "relative to the current directory" in text
+
+
+def test_paths_relative_to_the_script_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    case = CASES["features-dropped"]
+    text = render_script(
+        case.recommendation,
+        target_source=case.target,
+        features=case.features,
+        script_dir="runs/first",
+    )
+    values = assigned(text)
+    assert ast.unparse(values["SCRIPT_DIR"]) == "Path(__file__).resolve().parent"
+    script_dir = tmp_path / "runs" / "first"
+    for name, expected in (("TARGET_FILE", "data/y.csv"), ("FEATURES_FILE", "data/X.csv")):
+        value = eval(
+            compile(ast.Expression(values[name]), name, "eval"), {"SCRIPT_DIR": script_dir}
+        )
+        assert Path(value).resolve() == (tmp_path / expected).resolve()
+    assert str(tmp_path) not in text  # nothing machine-specific in the text
+    assert ast.literal_eval(values["FEATURE_COLUMNS"]) == ["density", "pressure"]
+
+
+def test_absolute_paths_stay_absolute(tmp_path: Path) -> None:
+    case = CASES["multiclass-strings"]
+    target = replace(case.target, path=str(tmp_path / "y.csv"))
+    text = render_script(
+        case.recommendation, target_source=target, features=case.features, script_dir=str(tmp_path)
+    )
+    values = assigned(text)
+    assert ast.literal_eval(values["TARGET_FILE"]) == str(tmp_path / "y.csv")
+    assert ast.unparse(values["FEATURES_FILE"]).startswith("str(SCRIPT_DIR / ")
+
+
+def test_golden_script_holds_no_absolute_path() -> None:
+    text = GOLDEN.read_text(encoding="utf-8")
+    assert str(ROOT) not in text and "/tmp" not in text and "/home" not in text
+
+
+def test_script_relative_paths_pass_ruff(tmp_path: Path) -> None:
+    for name in ("features-dropped", "table", "topk"):
+        case = CASES[name]
+        (tmp_path / f"{name.replace('-', '_')}.py").write_text(
+            render_script(
+                case.recommendation,
+                target_source=case.target,
+                features=case.features,
+                script_dir="out",
+            )
+        )
+    ruff(tmp_path)
+
+
+# --- the header -----------------------------------------------------------------------------
+
+
+def test_header_keeps_reading_facts_without_outhead_options() -> None:
+    case = CASES["multiclass-strings"]
+    note = Diagnostic(
+        "header-detected",
+        "the first line was read as a header (text over numbers)",
+        "pass --no-header if it is data",
+        "note",
+    )
+    stats = SimpleNamespace(notes=(note,))
+    layout = replace(
+        case.recommendation.layout,
+        evidence=(f"{note.message}; {note.fix}", "6 classes", "pick the label with --column gas"),
+        stats=stats,
+    )
+    text = render_script(
+        replace(case.recommendation, layout=layout),
+        target_source=case.target,
+        features=case.features,
+    )
+    header = text.split("\nimport argparse")[0]
+    assert "--no-header" not in header
+    assert "#   - the first line was read as a header (text over numbers)" in header
+    assert "How outhead read the file:" in header
+    assert "#   - 6 classes" in header
+    assert "--target gas" in header and "--column" not in header
+
+
+def test_validation_split_bound_is_exact() -> None:
+    with pytest.raises(UsageError, match=r"below 0\.5, got 0\.5"):
+        ScaffoldOptions(validation_split=0.5)
+    assert ScaffoldOptions(validation_split=0.49, test_split=0.49).test_split == 0.49
+
+
+def test_predict_labels_takes_the_output_dir() -> None:
+    text = render(CASES["binary"])
+    assert "output_dir: str | Path = DEFAULT_OUTPUT_DIR" in text
+    assert 'labels = json.loads((Path(output_dir) / "labels.json").read_text())' in text
+
+
+def test_one_column_files_keep_blank_lines_as_rows(tmp_path: Path) -> None:
+    """outhead reads a blank line of a one-column file as a row with an empty cell."""
+    import numpy as np
+    import pandas as pd
+
+    from outhead.stats import MISSING_TOKENS
+
+    text = render(CASES["label-sets"])
+    assert "def load_target(" in text and "def load_features(" in text  # not one shared reader
+    load_target = script_function(text, "load_target", np=np, pd=pd, MISSING=list(MISSING_TOKENS))
+    path = tmp_path / "sets.csv"
+    path.write_text("gases\nHe|Xe\n\nNe\n")
+    frame = load_target(str(path))
+    assert len(frame) == 3 and frame["gases"].isna().tolist() == [False, True, False]
+    assert "skip_blank_lines" not in render(CASES["table"])

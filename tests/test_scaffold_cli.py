@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from outhead.cli import app
 from outhead.errors import ColumnError, UsageError
-from outhead.scaffold import describe_feature_file, table_features
+from outhead.scaffold import describe_feature_file, file_features, scaffold_error, table_features
 from tests.conftest import ROOT, SAMPLE_DATA
 from tests.scaffold_cases import TABLE_SOURCE, csv_source
 
@@ -149,7 +149,8 @@ def test_npy_and_parquet_files() -> None:
         ([GASES, "--features", "nowhere.csv"], "nowhere.csv"),
         ([TABLE, "--target", "nope"], "'nope'"),
         ([TABLE, "--target", "failed", "--drop", "nope"], "--drop column 'nope'"),
-        ([GASES, "--features", GAS_FEATURES, "--drop", "x"], "--drop applies"),
+        ([GASES, "--features", GAS_FEATURES, "--drop", "x"], "--drop column 'x' not found"),
+        ([GASES, "--features", GAS_FEATURES, "--validation-split", "0.5"], "below 0.5, got 0.5"),
         ([GASES, "--features", GAS_FEATURES, "--hidden", "64,abc"], "--hidden"),
         ([GASES, "--features", GAS_FEATURES, "--validation-split", "0.9"], "validation split"),
         ([GASES, "--features", GAS_FEATURES, "--epochs", "0"], "epochs"),
@@ -232,3 +233,162 @@ def test_render_and_scaffold_modules_do_not_import_pandas() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# --- features files, data paths and early errors -------------------------------------------
+
+
+def assigned(text: str) -> dict[str, ast.expr]:
+    return {
+        node.targets[0].id: node.value
+        for node in ast.parse(text).body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+
+
+def write_pandas_features(folder: Path, n_rows: int = 400) -> tuple[Path, Path]:
+    """y.csv (the noble gases) and X.csv as ``DataFrame.to_csv()`` writes it: index first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "y.csv"
+    target.write_bytes((SAMPLE_DATA / "noble_gas.csv").read_bytes())
+    lines = (SAMPLE_DATA / "gas_features.csv").read_text().splitlines()
+    features = folder / "X.csv"
+    rows = [f",{lines[0]}"] + [f"{i},{line}" for i, line in enumerate(lines[1 : n_rows + 1])]
+    features.write_text("\n".join(rows) + "\n")
+    return target, features
+
+
+def test_features_file_row_index_is_left_out_with_a_note(tmp_path: Path) -> None:
+    target, features = write_pandas_features(tmp_path)
+    result = invoke(str(target), "--features", str(features))
+    assert result.exit_code == 0, result.stderr
+    assert "note: left out column 'unnamed_0': it looks like a row index" in result.stderr
+    values = assigned(result.stdout)
+    assert ast.literal_eval(values["FEATURE_COLUMNS"]) == [
+        "density_g_l",
+        "boiling_point_k",
+        "ionization_ev",
+        "pressure_atm",
+    ]
+    assert "load_features(args.features_file)[FEATURE_COLUMNS]" in result.stdout
+    assert "without unnamed_0" in result.stdout
+
+
+def test_drop_works_with_features(tmp_path: Path) -> None:
+    result = invoke(GASES, "--features", GAS_FEATURES, "--drop", "pressure_atm")
+    assert result.exit_code == 0, result.stderr
+    values = assigned(result.stdout)
+    assert ast.literal_eval(values["FEATURE_COLUMNS"]) == [
+        "density_g_l",
+        "boiling_point_k",
+        "ionization_ev",
+    ]
+    # Nothing left out: the script reads every column, as before.
+    plain = invoke(GASES, "--features", GAS_FEATURES)
+    assert "FEATURE_COLUMNS" not in plain.stdout
+
+
+def test_file_features_refuses_a_file_with_nothing_left() -> None:
+    source = csv_source("X.csv", ("a",))
+    with pytest.raises(UsageError, match="no feature columns"):
+        file_features(source, ("a",), [])
+
+
+def test_script_finds_its_data_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    write_pandas_features(data)
+    out = tmp_path / "sc" / "train.py"
+    monkeypatch.chdir(data)
+    result = invoke("y.csv", "--features", "X.csv", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text()
+    values = assigned(text)
+    script_dir = out.parent  # what Path(__file__).resolve().parent is when the script runs
+    monkeypatch.chdir(tmp_path)  # the script runs from elsewhere
+    for name, expected in (("TARGET_FILE", "y.csv"), ("FEATURES_FILE", "X.csv")):
+        value = eval(
+            compile(ast.Expression(values[name]), name, "eval"), {"SCRIPT_DIR": script_dir}
+        )
+        assert Path(value).resolve() == (data / expected).resolve()
+    assert str(tmp_path) not in text
+
+    # Absolute on the command line: absolute in the script.
+    monkeypatch.chdir(data)
+    absolute = invoke(
+        str(data / "y.csv"), "--features", str(data / "X.csv"), "-o", str(out), "--force"
+    )
+    assert absolute.exit_code == 0, absolute.stderr
+    values = assigned(out.read_text())
+    assert ast.literal_eval(values["TARGET_FILE"]) == str(data / "y.csv")
+    assert "SCRIPT_DIR" not in values
+
+    # To stdout: relative to the current directory, as given.
+    stdout = invoke("y.csv", "--features", "X.csv")
+    assert ast.literal_eval(assigned(stdout.stdout)["TARGET_FILE"]) == "y.csv"
+
+
+@pytest.mark.parametrize("n_rows", [399, 350])
+def test_row_counts_that_differ_are_refused(tmp_path: Path, n_rows: int) -> None:
+    target, features = write_pandas_features(tmp_path, n_rows)
+    result = invoke(str(target), "--features", str(features))
+    assert result.exit_code == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert str(target) in lines[0] and str(features) in lines[0]
+    assert f"{n_rows} rows" in lines[0] and "400" in lines[0]
+
+
+def test_row_counts_of_binary_features_files(tmp_path: Path) -> None:
+    import numpy as np
+
+    features = tmp_path / "X.npy"
+    np.save(features, np.load(SAMPLE_DATA / "machine_features.npy")[:300])
+    result = invoke(str(SAMPLE_DATA / "machine_failure.npy"), "--features", str(features))
+    assert result.exit_code == 2
+    assert "300 rows" in result.stderr and "machine_failure.npy has 400" in result.stderr
+
+
+def test_inference_errors_name_scaffold_options() -> None:
+    result = invoke(TABLE, "--features", str(SAMPLE_DATA / "machine_features.csv"))
+    assert result.exit_code == 2
+    assert "--column" not in result.stderr
+    assert "--target failed" in result.stderr
+    # ... and --target does pick the target column of a separate target file.
+    picked = invoke(
+        TABLE, "--features", str(SAMPLE_DATA / "machine_features.csv"), "--target", "failed"
+    )
+    assert picked.exit_code == 0, picked.stderr
+    assert ast.literal_eval(assigned(picked.stdout)["TARGET_COLUMNS"]) == ["failed"]
+
+
+def test_scaffold_error_adds_the_target_hint() -> None:
+    error = UsageError("4 text columns: pick the label column, e.g. 'failed'")
+    assert "--target COLUMN" in str(scaffold_error(error, separate_features=True))
+    assert str(scaffold_error(UsageError("no rows"), separate_features=True)) == "no rows"
+    table = scaffold_error(UsageError("pick the label column"), separate_features=False)
+    assert str(table).endswith("(--target COLUMN picks the target columns of the table)")
+
+
+def test_script_header_has_no_outhead_reading_hints() -> None:
+    result = invoke(GASES, "--features", GAS_FEATURES)
+    header = result.stdout.split("\nimport argparse")[0]
+    assert "the first line was read as a header" in header
+    assert "--no-header" not in header
+
+
+def test_label_sets_with_empty_cells_are_kept(tmp_path: Path) -> None:
+    lines = (SAMPLE_DATA / "noble_gas_sets.csv").read_text().splitlines()
+    rows = [line if i % 5 else "" for i, line in enumerate(lines[1:])]
+    target = tmp_path / "sets.csv"
+    target.write_text("\n".join([lines[0], *rows]) + "\n")
+    result = invoke(str(target), "--features", str(SAMPLE_DATA / "mixture_features.csv"))
+    assert result.exit_code == 0, result.stderr
+    header = result.stdout.split("\nimport argparse")[0]
+    assert "80 empty target cells: rows with no label, which the script encodes as all zeros" in (
+        " ".join(line.lstrip("# ") for line in header.splitlines())
+    )
+    assert "trains on NaN" not in header
+    assert "leaving out" not in result.stdout
+    assert "skip_blank_lines=False" in result.stdout

@@ -180,27 +180,48 @@ def script_env() -> dict[str, str]:
     return env
 
 
-def run_case(case: E2E, folder: Path) -> Run:
-    # Paths relative to the repository, as a user in its root would type them.
-    result = scaffold_script(
-        f"sample_data/{case.target}",
-        target_columns=case.target_columns or None,
-        features_path=f"sample_data/{case.features}" if case.features else None,
-        options=case.options,
-    )
+def run_case(case: E2E, folder: Path, data: Path | None = None) -> Run:
+    """Scaffold from the data's folder (the repository) into ``folder``, run from ``folder``.
+
+    The paths are typed relative to the data's folder, as a user there would type them; the
+    script, written elsewhere (``--out``), must find them from its own folder.
+    """
+    data = data or ROOT
     folder.mkdir(parents=True, exist_ok=True)
+    cwd = Path.cwd()
+    os.chdir(data)
+    try:
+        result = scaffold_script(
+            f"sample_data/{case.target}" if data == ROOT else case.target,
+            target_columns=case.target_columns or None,
+            features_path=(
+                None
+                if case.features is None
+                else f"sample_data/{case.features}"
+                if data == ROOT
+                else case.features
+            ),
+            options=case.options,
+            script_dir=str(folder),
+        )
+    finally:
+        os.chdir(cwd)
     script = folder / "train.py"
     script.write_text(result.script, encoding="utf-8")
     out = folder / "out"
-    proc = subprocess.run(
-        [sys.executable, str(script), "--epochs", str(EPOCHS), "--output-dir", str(out)],
-        cwd=ROOT,
+    proc = run_script(script, "--epochs", str(EPOCHS), "--output-dir", str(out), cwd=folder)
+    return Run(case, result, script, out, proc)
+
+
+def run_script(script: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd,
         env=script_env(),
         capture_output=True,
         text=True,
         timeout=600,
     )
-    return Run(case, result, script, out, proc)
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +303,7 @@ def test_predict_labels_on_the_saved_model(name: str, runs: Any, keras: Any) -> 
     model = load_model(keras, run.out / "model.keras")
     labels = json.loads((run.out / "labels.json").read_text())
     cwd = Path.cwd()
-    os.chdir(ROOT)  # the script's default data paths are relative to the repository
+    os.chdir(run.script.parent.parent)  # the default data paths hold wherever one runs from
     try:
         if case.features is None:
             features = module.load_table(module.DATA_FILE)[module.FEATURE_COLUMNS]
@@ -390,3 +411,64 @@ def test_wheel_ships_the_templates(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "wrote train.py" in proc.stderr
     ast.parse((work / "train.py").read_text())
+
+
+# --- baseline, label sets with empty cells, a pandas index, missing files -------------------
+
+
+def test_baseline_top_k_counts_the_k_most_frequent_classes(keras: Any, tmp_path: Path) -> None:
+    """Balanced classes tie in the prior; top-k must not count every tied class as a hit."""
+    import numpy as np
+
+    from outhead.render import render_script
+    from tests.scaffold_cases import CASES as HAND_BUILT
+
+    case = HAND_BUILT["topk"]
+    script = tmp_path / "train.py"
+    script.write_text(
+        render_script(case.recommendation, target_source=case.target, features=case.features)
+    )
+    module = load_script(script)
+    y = np.repeat(np.arange(12), 10)  # every class 10 times
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = module.score(y, module.baseline_outputs(y, len(y)))
+    # The 5 top-ranked classes are 0..4 (ties broken by id): 5 of 12 rows in each class's turn.
+    assert scores["sparse_top_k_categorical_accuracy"] == pytest.approx(5 / 12)
+    assert scores["sparse_categorical_accuracy"] == pytest.approx(1 / 12)
+    assert scores["loss"] == pytest.approx(np.log(12), rel=1e-3)
+
+
+@pytest.fixture(scope="module")
+def odd_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Label sets with empty cells, and features saved by pandas (index column first)."""
+    folder = tmp_path_factory.mktemp("odd_data")
+    lines = (ROOT / "sample_data" / "noble_gas_sets.csv").read_text().splitlines()
+    # Every fifth row has no label at all: an empty cell.
+    rows = [line if i % 5 else "" for i, line in enumerate(lines[1:])]
+    (folder / "sets.csv").write_text("\n".join([lines[0], *rows]) + "\n")
+    features = (ROOT / "sample_data" / "mixture_features.csv").read_text().splitlines()
+    indexed = [f",{features[0]}"] + [f"{i},{line}" for i, line in enumerate(features[1:])]
+    (folder / "X.csv").write_text("\n".join(indexed) + "\n")
+    return folder
+
+
+def test_label_sets_with_empty_cells_train_on_every_row(odd_data: Path, tmp_path: Path) -> None:
+    case = E2E("label-sets-empty", "sets.csv", "X.csv", (6, "sigmoid", "BinaryCrossentropy"))
+    run = run_case(case, tmp_path / "run", data=odd_data)
+    assert run.proc.returncode == 0, run.proc.stdout[-3000:] + run.proc.stderr[-3000:]
+    assert "leaving out" not in run.proc.stdout
+    assert "rows: 240 train, 80 validation, 80 test" in run.proc.stdout
+    assert "unnamed_0" not in run.proc.stdout  # the pandas index is not a feature
+    assert "line_00 (numeric)" in run.proc.stdout
+    metrics = json.loads((run.out / "metrics.json").read_text())
+    assert metrics["test"]["auc"] > metrics["baseline"]["auc"]
+
+
+def test_a_missing_data_file_stops_with_one_line(runs: Any) -> None:
+    run = runs("multiclass-strings")
+    proc = run_script(run.script, "--target-file", "nowhere.csv", cwd=run.script.parent)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last == "error: nowhere.csv: no such file; pass its location with --target-file"
+    assert "Traceback" not in proc.stderr

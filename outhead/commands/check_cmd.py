@@ -8,6 +8,8 @@ TensorFlow is imported only with ``--model``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -71,7 +73,9 @@ def check(
     activation: Annotated[
         str | None,
         typer.Option(
-            "--activation", help="Declared head: activation of the last layer (linear if unset)."
+            "--activation",
+            help="Declared head: activation of the last layer (linear, sigmoid, softmax...; "
+            "unset: unknown, the rules that need it are skipped).",
         ),
     ] = None,
     loss: Annotated[
@@ -141,7 +145,7 @@ def check(
     """
     json_out = as_json or output_format == OutputFormat.json
     fmt = OutputFormat.json if json_out else output_format
-    with handle_errors(as_json=json_out):
+    with handle_errors(as_json=json_out), _annotate_errors(fmt == OutputFormat.github):
         from outhead.checking import check_project, check_targets
 
         if target is not None:
@@ -171,6 +175,32 @@ def check(
             report = check_project(config, strict=strict)
         _render(report, fmt)
     raise typer.Exit(report.return_code)
+
+
+@contextmanager
+def _annotate_errors(github: bool) -> Iterator[None]:
+    """With ``--format github``, bad input becomes one ``::error`` annotation on stdout too.
+
+    The error then goes on to :func:`handle_errors`, which prints the usual line on stderr and
+    exits 2 (so a workflow shows why the step failed in its annotations, not only in the log).
+    """
+    from outhead.errors import OutheadError
+
+    try:
+        yield
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except OutheadError as exc:
+        if github:
+            sys.stdout.write(error_annotation(exc.message, exc.path) + "\n")
+            sys.stdout.flush()
+        raise
+    except Exception as exc:
+        if github:
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            sys.stdout.write(error_annotation(message, None) + "\n")
+            sys.stdout.flush()
+        raise
 
 
 def _usage(message: str) -> None:
@@ -223,7 +253,7 @@ def _head_from_options(
     metrics: list[str] | None,
     class_weight: bool,
 ) -> DeclaredHead | None:
-    from outhead.checking import DeclaredHead
+    from outhead.checking import DeclaredHead, validate_head_names
 
     if (
         units is None
@@ -233,7 +263,7 @@ def _head_from_options(
         and not (metrics or class_weight)
     ):
         return None
-    return DeclaredHead(
+    head = DeclaredHead(
         units=units,
         activation=activation,
         loss=loss,
@@ -242,6 +272,11 @@ def _head_from_options(
         class_weight=class_weight,
         source="command line",
     )
+    # An unknown name is bad input (exit 2), not a head that passes: Keras would refuse it.
+    validate_head_names(
+        head, {"loss": "--loss", "activation": "--activation", "metrics": "--metric"}
+    )
+    return head
 
 
 def _spec_from_options(
@@ -275,6 +310,7 @@ def _spec_from_options(
         head=head,
         model=str(model) if model is not None else None,
         display=target,
+        origin="command line",
     )
 
 
@@ -353,11 +389,40 @@ def escape_property(text: str) -> str:
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 
 
+def annotation_path(path: str, *, workspace: str | None = None, cwd: str | None = None) -> str:
+    """A path as GitHub maps annotations to files: relative to the repository root.
+
+    ``GITHUB_WORKSPACE`` (the checkout) is the root when it is set and holds the file, so a run
+    from a subdirectory gives ``data/y.csv``, not ``../../data/y.csv``; otherwise the path stays
+    as shown (relative to the current directory when below it).
+    """
+    import os
+
+    root = workspace if workspace is not None else os.environ.get("GITHUB_WORKSPACE")
+    if not root or path == "-":
+        return path
+    base = os.path.abspath(cwd or os.getcwd())
+    full = os.path.normpath(os.path.join(base, path))
+    root = os.path.normpath(os.path.abspath(root))
+    if full == root or not full.startswith(root.rstrip(os.sep) + os.sep):
+        return path
+    return os.path.relpath(full, root).replace(os.sep, "/")
+
+
+def error_annotation(message: str, path: str | None) -> str:
+    """Bad input as one annotation: ``::error file=y.csv,title=outhead check::message``."""
+    props = []
+    if path and path != "-":
+        props.append(f"file={escape_property(annotation_path(path))}")
+    props.append(f"title={escape_property('outhead check')}")
+    return f"::error {','.join(props)}::{escape_data(message)}"
+
+
 def github_line(finding: Finding) -> str:
     """One GitHub Actions annotation: ``::error file=y.csv,title=OH203 ...::message``."""
     props = []
-    if finding.file:
-        props.append(f"file={escape_property(finding.file)}")
+    if finding.file and finding.file != "-":
+        props.append(f"file={escape_property(annotation_path(finding.file))}")
     props.append(f"title={escape_property(f'{finding.code} {finding.name}')}")
     message = finding.message + (f"\nFix: {finding.fix}" if finding.fix else "")
     return f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{escape_data(message)}"

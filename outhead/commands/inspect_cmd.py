@@ -16,7 +16,6 @@ from outhead.commands.common import (
     TaskOpt,
     handle_errors,
     print_json,
-    stdout_console,
 )
 
 
@@ -84,9 +83,6 @@ def inspect(
         if json_out:
             print_json(rec.to_dict())
             return
-        from outhead.display import render_inspect
+        from outhead.display import print_report, render_inspect
 
-        console = stdout_console()
-        if width:
-            console.width = width
-        console.print(render_inspect(rec))
+        print_report(render_inspect(rec), width=width)

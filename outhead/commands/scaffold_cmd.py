@@ -44,8 +44,8 @@ def scaffold(
             "--target",
             "-t",
             metavar="COLUMN",
-            help="Target column of the table (repeat for several). Without --features, the "
-            "other columns are the features.",
+            help="Target column (repeat for several): of the table, whose other columns are "
+            "the features; with --features, of the target file (default: all its columns).",
             show_default=False,
         ),
     ] = None,
@@ -54,7 +54,8 @@ def scaffold(
         typer.Option(
             "--drop",
             metavar="COLUMN",
-            help="A table column that is not a feature, such as an ID (repeatable).",
+            help="A column that is not a feature, such as an ID (repeatable): of the table, or "
+            "of the --features file.",
             show_default=False,
         ),
     ] = None,
@@ -64,7 +65,8 @@ def scaffold(
             "--out",
             "-o",
             metavar="FILE",
-            help="Write the script to this file instead of stdout.",
+            help="Write the script to this file instead of stdout; its data paths are then "
+            "relative to the script's folder.",
             show_default=False,
             dir_okay=False,
         ),
@@ -172,6 +174,9 @@ def scaffold(
             sep=sep,
             task=task.value if task is not None else None,
             options=options,
+            # Written to a file, the script finds the data from its own folder; on stdout
+            # nobody knows where it will live, so paths stay relative to the current directory.
+            script_dir=str(out.parent) if out is not None else None,
         )
         for note in result.notes:
             sys.stderr.write(f"note: {note}\n")

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+# Relative data paths are relative to the current directory: run the script from the
+# directory where outhead scaffold ran, or pass the files' locations.
 DATA_FILE = "sample_data/machines_table.csv"
 FEATURE_COLUMNS = [
     "machine_type",
@@ -59,6 +61,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42, help="same seed, same results")
     parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
     return parser.parse_args()
+
+
+def require_file(path: str, option: str) -> None:
+    """Stop with one line when a data file is not there (rather than a traceback)."""
+    if not Path(path).exists():
+        raise SystemExit(f"error: {path}: no such file; pass its location with {option}")
 
 
 def load_table(path: str) -> pd.DataFrame:
@@ -224,7 +232,11 @@ def make_metrics() -> list[keras.metrics.Metric]:
 
 
 def baseline_outputs(y_train: np.ndarray, n_rows: int) -> np.ndarray:
-    """What a trivial model outputs for every row: the class frequencies of the training rows."""
+    """What a trivial model outputs for every row: the label frequencies of the training rows.
+
+    The same output for every row: its AUC is 0.5, and its precision and recall are those of
+    always answering the more frequent value of each label (0 when it never says "on").
+    """
     prior = y_train.mean(axis=0)
     return np.tile(prior, (n_rows, 1)).astype("float32")
 
@@ -246,19 +258,26 @@ def export_model(feature_space: keras.utils.FeatureSpace, model: keras.Model) ->
     return keras.Model(dict(feature_space.get_inputs()), x)
 
 
-def predict_labels(model: keras.Model, features: pd.DataFrame, labels: dict | None = None) -> list:
+def predict_labels(
+    model: keras.Model,
+    features: pd.DataFrame,
+    labels: dict | None = None,
+    output_dir: str | Path = DEFAULT_OUTPUT_DIR,
+) -> list:
     """Predict for rows of raw feature columns, in the target's own terms.
 
     Args:
         model: the saved model.keras (raw feature columns in).
         features: a DataFrame with the feature columns the model was trained on.
-        labels: the content of labels.json; read from DEFAULT_OUTPUT_DIR when None.
+        labels: the content of labels.json. When None, it is read from output_dir.
+        output_dir: the folder training wrote to (its --output-dir); the default is
+            DEFAULT_OUTPUT_DIR, relative to the current directory. Only read when labels is None.
 
     Returns:
         One class name per row: CLASSES[1] when its probability reaches the threshold.
     """
     if labels is None:
-        labels = json.loads((Path(DEFAULT_OUTPUT_DIR) / "labels.json").read_text())
+        labels = json.loads((Path(output_dir) / "labels.json").read_text())
     inputs = prepare_features(features, labels["feature_kinds"], labels["feature_fill"])
     outputs = model.predict(tf.data.Dataset.from_tensor_slices(inputs).batch(256), verbose=0)
     probabilities = outputs[:, 0]
@@ -268,9 +287,10 @@ def predict_labels(model: keras.Model, features: pd.DataFrame, labels: dict | No
 
 def print_scores(test: dict[str, float], baseline: dict[str, float]) -> None:
     """A small table: each metric for the model and for the trivial baseline."""
-    print(f"{'test split':<28}{'model':>14}{'baseline':>14}")
+    width = max(len("test split"), *map(len, test)) + 2
+    print(f"{'test split':<{width}}{'model':>14}{'baseline':>14}")
     for name, value in test.items():
-        print(f"{name:<28}{value:>14.6g}{baseline[name]:>14.6g}")
+        print(f"{name:<{width}}{value:>14.6g}{baseline[name]:>14.6g}")
 
 
 def main() -> None:
@@ -279,6 +299,7 @@ def main() -> None:
     keras.utils.set_random_seed(args.seed)  # the same seed gives the same split and weights
     output_dir = Path(args.output_dir)
 
+    require_file(args.data_file, "--data-file")
     table = load_table(args.data_file)
     target, features = table[TARGET_COLUMNS], table[FEATURE_COLUMNS]
     keep = target.notna().all(axis=1).to_numpy()
