@@ -1107,7 +1107,7 @@ class _NpyReader(_Reader):
         step = max(1, BINARY_BATCH_BYTES // row_bytes)
         if batch_rows:
             step = min(step, batch_rows)
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         header_bytes = self.n_bytes - n * row_bytes
         release = _page_releaser(arr, header_bytes)
         for start in range(0, n, step):
@@ -1180,7 +1180,7 @@ class _NpzReader(_Reader):
         step = max(1, BINARY_BATCH_BYTES // row_bytes)
         if batch_rows:
             step = min(step, batch_rows)
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         with self.zf.open(self.key + ".npy") as fh:
             _read_npy_header(fh, self.display)
             if self.fortran and k > 1:
@@ -1326,7 +1326,7 @@ class _ParquetReader(_Reader):
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         size = min(batch_rows, PARQUET_BATCH_ROWS) if batch_rows else PARQUET_BATCH_ROWS
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         done = 0
         lists = set()
         notes: list[Diagnostic] = []
@@ -1343,6 +1343,7 @@ class _ParquetReader(_Reader):
             sep = LIST_SEPARATOR
             notes.append(_note("labelset-list", f"column {targets[0]!r} holds lists: read as "
                                "sets of labels"))
+            # labels out of a list are exact: an empty list is an empty set, not a missing cell
             acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
         try:
             for pf in self.parts:

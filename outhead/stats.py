@@ -8,9 +8,11 @@ to :data:`DISTINCT_CAP` (past the cap a column reports "more than N distinct").
 Conventions shared by every reader and the accumulator:
 
 * Row numbers are 0-based positions among the *data* rows (a CSV header is not a row).
-* Missing cells are ``''``, ``NA``, ``N/A``, ``nan``, ``NaN``, ``null``, ``None`` in text files,
-  NaN / None / null in binary ones, and ``+inf`` / ``-inf`` anywhere (counted in
-  ``n_missing`` and also in ``n_nonfinite``).
+* Missing cells are null / NaN anywhere, ``+inf`` / ``-inf`` anywhere (counted in
+  ``n_missing`` and also in ``n_nonfinite``), and text cells that are, once stripped, ``''``,
+  ``NA``, ``N/A``, ``nan``, ``NaN``, ``null`` or ``None`` - in text files and in string arrays
+  of binary ones alike (``df.y.astype(str)`` turns NaN into ``'nan'``). Labels taken out of a
+  Parquet list column are exact: an empty list is an empty set of labels.
 * Numbers are kept as floats in ``counts`` keys only when they are not whole; whole numbers are
   ``int`` keys, so ``1``, ``1.0`` and ``"1"`` read from a numeric column are the same label.
 * Strings are stripped of surrounding whitespace; bytes (``.npy`` of dtype ``S``) are decoded
@@ -1043,8 +1045,8 @@ class StatsAccumulator:
         labelsets: look for label sets when the target is a single text column.
         separator: the label-set separator, when the user gave one (``--sep``).
         field_delimiter: the CSV field delimiter, never taken as a label separator.
-        missing_tokens: text values that mean missing, after stripping (text files); binary
-            formats pass ``()``: there only null, NaN and +-inf are missing.
+        missing_tokens: text values that mean missing, after stripping; ``()`` where text is
+            exact (labels out of a Parquet list column).
     """
 
     def __init__(

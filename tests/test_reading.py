@@ -418,13 +418,14 @@ def test_npy_unicode_bool_and_float(tmp_path: Path) -> None:
     assert f.counts == {0.5: 1, 1: 1} and f.n_missing == 2 and f.n_nonfinite == 1
 
 
-def test_binary_formats_have_no_missing_tokens(tmp_path: Path) -> None:
-    """Only text files spell missing cells as words; in NPY and Parquet "NA" is a label."""
-    np.save(tmp_path / "u.npy", np.array(["NA", "EU", "NA", "None"]))
-    assert col(scan_target(tmp_path / "u.npy")).counts == {"EU": 1, "NA": 2, "None": 1}
-    pq.write_table(pa.table({"y": ["NA", None, "EU"]}), tmp_path / "t.parquet")
+def test_missing_tokens_in_binary_string_arrays(tmp_path: Path) -> None:
+    """``df.y.astype(str)`` writes NaN as 'nan': string arrays follow the text-file rule."""
+    np.save(tmp_path / "u.npy", np.array(["EU", "nan", "US", "", " NA "]))
+    c = col(scan_target(tmp_path / "u.npy"))
+    assert c.counts == {"EU": 1, "US": 1} and c.missing_rows == (1, 3, 4)
+    pq.write_table(pa.table({"y": ["None", None, "EU"]}), tmp_path / "t.parquet")
     c = col(scan_target(tmp_path / "t.parquet"))
-    assert c.counts == {"EU": 1, "NA": 1} and c.n_missing == 1
+    assert c.counts == {"EU": 1} and c.n_missing == 2
 
 
 def test_npy_object_array_is_refused_unread(tmp_path: Path) -> None:
