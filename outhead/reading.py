@@ -407,8 +407,10 @@ def _compression(path: str) -> str | None:
     return _COMPRESSED.get(os.path.splitext(path)[1].lower())
 
 
-def _open_binary(path: str, compression: str | None) -> Any:
-    """The file as a stream of bytes, decompressed on the fly when it is compressed."""
+def _open_binary(path: str, compression: str | None, *, raw: bool = False) -> Any:
+    """The file as a stream of bytes, decompressed on the fly when it is compressed.
+
+    ``raw``: unbuffered, for reads straight into the caller's buffer (``readinto``)."""
     if compression == "gzip":
         import gzip
 
@@ -421,7 +423,7 @@ def _open_binary(path: str, compression: str | None) -> Any:
         import lzma
 
         return lzma.open(path, "rb")
-    return open(path, "rb", buffering=0)
+    return open(path, "rb", buffering=0 if raw else -1)
 
 
 def _sniff_format(path: str) -> str:
@@ -657,7 +659,7 @@ class _CsvReader(_Reader):
         the previous one (no copy of the chunk itself): memory is one chunk and its columns.
         """
         self._chunk_bytes = CSV_CHUNK_BYTES
-        with _open_binary(self.file, self.compression) as fh:
+        with _open_binary(self.file, self.compression, raw=True) as fh:
             _skip(fh, self.data_start)
             offset = self.data_start
             rest = b""
@@ -1021,19 +1023,19 @@ def _read_npy_header(fh: IO[bytes], display: str) -> tuple[tuple[int, ...], bool
 def _fold_array_batch(acc: StatsAccumulator, block: Any, idx: Sequence[int], k: int,
                       display: str) -> None:
     """Fold rows of a 1-D or 2-D array, decoding bytes and keeping only the target columns."""
-    import numpy as np
 
     if block.ndim == 1:
         block = block.reshape(-1, 1)
     if len(idx) != k or list(idx) != list(range(k)):
         block = block[:, idx]
-    if block.dtype.kind == "S":
-        try:
-            block = np.char.decode(block, "utf-8")
-        except UnicodeDecodeError:
-            raise FormatError("bytes labels are not valid utf-8", path=display) from None
     if block.dtype.kind in "US" or block.shape[1] == 1:
-        acc.add_columns([block[:, j] for j in range(block.shape[1])])
+        try:
+            acc.add_columns([block[:, j] for j in range(block.shape[1])])
+        except Exception as exc:
+            if block.dtype.kind == "S" and type(exc).__module__.startswith("pyarrow"):
+                # bytes (dtype S) are decoded as UTF-8 on their way to pyarrow
+                raise FormatError("bytes labels are not valid utf-8", path=display) from None
+            raise
     else:
         acc.add_matrix(block)
 
@@ -1228,8 +1230,8 @@ def _arrow_kind(arrow_type: Any) -> str | None:
 
 
 def _join_list(arr: Any, sep: str) -> Any:
-    """One text cell per row from a list column: the labels joined by ``sep``; empty lists and
-    null lists are missing."""
+    """One text cell per row from a list column: the labels joined by ``sep``. An empty list
+    is an empty set of labels (``''``, counted with 0 labels); a null list is missing."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1341,7 +1343,8 @@ class _ParquetReader(_Reader):
             sep = LIST_SEPARATOR
             notes.append(_note("labelset-list", f"column {targets[0]!r} holds lists: read as "
                                "sets of labels"))
-            acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+            # labels out of a list are exact: an empty list is an empty set, not a missing cell
+            acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
         try:
             for pf in self.parts:
                 have = [t for t in targets if t in pf.schema_arrow.names]

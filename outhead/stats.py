@@ -8,9 +8,11 @@ to :data:`DISTINCT_CAP` (past the cap a column reports "more than N distinct").
 Conventions shared by every reader and the accumulator:
 
 * Row numbers are 0-based positions among the *data* rows (a CSV header is not a row).
-* Missing cells are ``''``, ``NA``, ``N/A``, ``nan``, ``NaN``, ``null``, ``None`` in text files,
-  NaN / None / null in binary ones, and ``+inf`` / ``-inf`` anywhere (counted in
-  ``n_missing`` and also in ``n_nonfinite``).
+* Missing cells are null / NaN anywhere, ``+inf`` / ``-inf`` anywhere (counted in
+  ``n_missing`` and also in ``n_nonfinite``), and text cells that are, once stripped, ``''``,
+  ``NA``, ``N/A``, ``nan``, ``NaN``, ``null`` or ``None`` - in text files and in string arrays
+  of binary ones alike (``df.y.astype(str)`` turns NaN into ``'nan'``). Labels taken out of a
+  Parquet list column are exact: an empty list is an empty set of labels.
 * Numbers are kept as floats in ``counts`` keys only when they are not whole; whole numbers are
   ``int`` keys, so ``1``, ``1.0`` and ``"1"`` read from a numeric column are the same label.
 * Strings are stripped of surrounding whitespace; bytes (``.npy`` of dtype ``S``) are decoded
@@ -243,10 +245,9 @@ def string_array(values: Any) -> Any:
     pa = _pa()
     arr = np.asarray(values) if not isinstance(values, list) else None
     if arr is not None and arr.dtype.kind in "US":
-        encoded = np.char.encode(arr, "utf-8") if arr.dtype.kind == "U" else arr
-        items: list[Any] = encoded.tolist()
+        return _fixed_width_strings(arr)
     else:
-        items = [
+        items: list[Any] = [
             None if v is None else (v if isinstance(v, bytes) else str(v).encode("utf-8"))
             for v in (values if isinstance(values, list) else values.tolist())
         ]
@@ -267,6 +268,40 @@ def string_array(values: Any) -> Any:
         [validity, pa.py_buffer(offsets), pa.py_buffer(data)],
         null_count=null_count,
     ).cast(pa.string())
+
+
+def _fixed_width_strings(arr: Any) -> Any:
+    """A numpy ``U``/``S`` array as a pyarrow string array, without a Python loop per row: the
+    UTF-8 bytes of each cell are cut out of the fixed-width buffer with one boolean mask."""
+    np = _np()
+    pa = _pa()
+    arr = np.ascontiguousarray(arr.reshape(-1))
+    n = len(arr)
+    cells = None
+    if arr.dtype.kind == "U" and n and arr.dtype.itemsize:
+        points = arr.view(np.uint32).reshape(n, arr.dtype.itemsize // 4)
+        if bool((points < 128).all()):
+            # ASCII (most labels): the UTF-8 bytes are the code points; numpy's encode would
+            # call the codec once per cell
+            cells = points.astype(np.uint8)
+    if cells is None:
+        encoded = np.char.encode(arr, "utf-8") if arr.dtype.kind == "U" else arr
+        encoded = np.ascontiguousarray(encoded)
+        width = encoded.dtype.itemsize
+        cells = encoded.view(np.uint8).reshape(n, width) if n and width else None
+        arr = encoded
+    lengths = np.char.str_len(arr).astype(np.int64) if n else np.zeros(0, np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if cells is None:
+        data = np.zeros(0, dtype=np.uint8)
+    else:
+        data = cells[np.arange(cells.shape[1]) < lengths[:, None]]
+    out = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    out.validate(full=True)  # bytes that are not UTF-8 raise pyarrow.ArrowInvalid here
+    return out.cast(pa.string())
 
 
 def normalize_number(value: float | int) -> int | float:
@@ -454,7 +489,7 @@ class _Text:
         return [values[i] for i in self.present_indices[:limit].tolist()]
 
 
-def _prepare_numpy(arr: Any) -> _Prepared:
+def _prepare_numpy(arr: Any, tokens: Sequence[str] = MISSING_TOKENS) -> _Prepared:
     np = _np()
     arr = np.asarray(arr)
     if arr.ndim != 1:
@@ -475,12 +510,12 @@ def _prepare_numpy(arr: Any) -> _Prepared:
         if k == "O":
             # None and NaN in an object array both mean missing
             items = [None if (v is None or v != v) else v for v in arr.tolist()]
-            return _prepare_arrow(string_array(items))
-        return _prepare_arrow(string_array(arr))
+            return _prepare_arrow(string_array(items), tokens)
+        return _prepare_arrow(string_array(arr), tokens)
     raise TypeError(f"unsupported dtype {arr.dtype}")
 
 
-def _prepare_arrow(arr: Any) -> _Prepared:
+def _prepare_arrow(arr: Any, tokens: Sequence[str] = MISSING_TOKENS) -> _Prepared:
     pa = _pa()
     np = _np()
     if isinstance(arr, pa.ChunkedArray):
@@ -490,7 +525,7 @@ def _prepare_arrow(arr: Any) -> _Prepared:
     if pa.types.is_dictionary(t) and not (
         pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type)
     ):
-        return _prepare_arrow(arr.dictionary_decode())
+        return _prepare_arrow(arr.dictionary_decode(), tokens)
     if pa.types.is_null(t):
         return _Prepared("null", None, np.ones(n, dtype=bool), None, n)
     if pa.types.is_floating(t) or pa.types.is_decimal(t):
@@ -506,10 +541,10 @@ def _prepare_arrow(arr: Any) -> _Prepared:
         values, missing = arrow_to_numpy(arr)
         present = values[~missing] if missing is not None else values
         return _Prepared(kind, values, missing, present, n)
-    return _prepare_text(arr, n)
+    return _prepare_text(arr, n, tokens)
 
 
-def _prepare_text(arr: Any, n: int) -> _Prepared:
+def _prepare_text(arr: Any, n: int, tokens: Sequence[str]) -> _Prepared:
     pa = _pa()
     pc = _pc()
     np = _np()
@@ -524,7 +559,11 @@ def _prepare_text(arr: Any, n: int) -> _Prepared:
     indices = indices.astype(np.intp)
     if missing is not None:
         indices[missing] = 0  # the value under a null is arbitrary
-    is_token = arrow_to_numpy(pc.is_in(dictionary, value_set=_missing_tokens(dictionary.type)))[0]
+    if tokens and len(dictionary):
+        value_set = string_array(list(tokens)).cast(dictionary.type)
+        is_token = arrow_to_numpy(pc.is_in(dictionary, value_set=value_set))[0]
+    else:
+        is_token = np.zeros(len(dictionary), dtype=bool)
     if len(dictionary) and bool(is_token.any()):
         token_rows = is_token[indices]
         missing = token_rows if missing is None else (missing | token_rows)
@@ -535,15 +574,14 @@ def _prepare_text(arr: Any, n: int) -> _Prepared:
     return p
 
 
-def _missing_tokens(arrow_type: Any) -> Any:
-    return string_array(list(MISSING_TOKENS)).cast(arrow_type)
+def prepare_column(arr: Any, tokens: Sequence[str] = MISSING_TOKENS) -> _Prepared:
+    """Normalise one batch of one column (numpy or pyarrow) for :class:`StatsAccumulator`.
 
-
-def prepare_column(arr: Any) -> _Prepared:
-    """Normalise one batch of one column (numpy or pyarrow) for :class:`StatsAccumulator`."""
+    ``tokens`` are the text values that mean missing (after stripping).
+    """
     if type(arr).__module__.startswith("pyarrow"):
-        return _prepare_arrow(arr)
-    return _prepare_numpy(arr)
+        return _prepare_arrow(arr, tokens)
+    return _prepare_numpy(arr, tokens)
 
 
 def _as_texts(p: _Prepared) -> list[str]:
@@ -1007,6 +1045,8 @@ class StatsAccumulator:
         labelsets: look for label sets when the target is a single text column.
         separator: the label-set separator, when the user gave one (``--sep``).
         field_delimiter: the CSV field delimiter, never taken as a label separator.
+        missing_tokens: text values that mean missing, after stripping; ``()`` where text is
+            exact (labels out of a Parquet list column).
     """
 
     def __init__(
@@ -1017,8 +1057,10 @@ class StatsAccumulator:
         labelsets: bool = True,
         separator: str | None = None,
         field_delimiter: str | None = None,
+        missing_tokens: Sequence[str] = MISSING_TOKENS,
     ) -> None:
         self.names = tuple(names)
+        self.missing_tokens = tuple(missing_tokens)
         self._columns = [_Column(name) for name in self.names]
         self._matrix: _Matrix | None = _Matrix() if matrix and len(self.names) >= 2 else None
         self._labelsets = (
@@ -1037,7 +1079,7 @@ class StatsAccumulator:
         """
         if len(columns) != len(self._columns):
             raise ValueError(f"expected {len(self._columns)} columns, got {len(columns)}")
-        prepared = [prepare_column(c) for c in columns]
+        prepared = [prepare_column(c, self.missing_tokens) for c in columns]
         n = prepared[0].n if prepared else 0
         if any(p.n != n for p in prepared):
             raise ValueError("columns of a batch differ in length")
@@ -1080,9 +1122,9 @@ class StatsAccumulator:
             pass
         else:
             for j, col in enumerate(self._columns):
-                self._fold(col, prepare_column(block[:, j]))
+                self._fold(col, prepare_column(block[:, j], self.missing_tokens))
             if self._labelsets is not None and kind in "USO":
-                text = prepare_column(block[:, 0]).text
+                text = prepare_column(block[:, 0], self.missing_tokens).text
                 if text is not None:
                     self._labelsets.add(text)
             elif self._labelsets is not None:
@@ -1112,7 +1154,7 @@ class StatsAccumulator:
             if col.kind != "string":
                 col.to_strings()
             if kind != "string":
-                p = _prepare_arrow(string_array(_as_texts(p)))
+                p = _prepare_arrow(string_array(_as_texts(p)), self.missing_tokens)
                 kind = "string"
         if kind == "number":
             _fold_number(col, p.present, p.kind == "int")

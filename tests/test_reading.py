@@ -418,6 +418,16 @@ def test_npy_unicode_bool_and_float(tmp_path: Path) -> None:
     assert f.counts == {0.5: 1, 1: 1} and f.n_missing == 2 and f.n_nonfinite == 1
 
 
+def test_missing_tokens_in_binary_string_arrays(tmp_path: Path) -> None:
+    """``df.y.astype(str)`` writes NaN as 'nan': string arrays follow the text-file rule."""
+    np.save(tmp_path / "u.npy", np.array(["EU", "nan", "US", "", " NA "]))
+    c = col(scan_target(tmp_path / "u.npy"))
+    assert c.counts == {"EU": 1, "US": 1} and c.missing_rows == (1, 3, 4)
+    pq.write_table(pa.table({"y": ["None", None, "EU"]}), tmp_path / "t.parquet")
+    c = col(scan_target(tmp_path / "t.parquet"))
+    assert c.counts == {"EU": 1} and c.n_missing == 2
+
+
 def test_npy_object_array_is_refused_unread(tmp_path: Path) -> None:
     np.save(tmp_path / "o.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
     with pytest.raises(FormatError, match="object arrays are refused"):
@@ -533,8 +543,8 @@ def test_parquet_list_column_is_label_sets(tmp_path: Path) -> None:
     s = scan_target(tmp_path / "l.parquet")
     assert s.labelsets is not None and s.labelsets.separator == "|"
     assert s.labelsets.token_counts == {"Ar": 1, "He": 3, "Ne": 2}
-    assert s.labelsets.size_counts == {1: 2, 2: 2}
-    assert s.columns[0].n_missing == 2  # the empty list and the null
+    assert s.labelsets.size_counts == {0: 1, 1: 2, 2: 2}  # the empty list: no labels
+    assert s.columns[0].n_missing == 1  # the null list
 
 
 def test_parquet_int_list_column(tmp_path: Path) -> None:
