@@ -657,3 +657,22 @@ def test_one_column_files_keep_blank_lines_as_rows(tmp_path: Path) -> None:
     frame = load_target(str(path))
     assert len(frame) == 3 and frame["gases"].isna().tolist() == [False, True, False]
     assert "skip_blank_lines" not in render(CASES["table"])
+
+
+def test_missing_label_set_cells_are_no_label_in_the_header() -> None:
+    case = CASES["label-sets"]
+    missing = Diagnostic(
+        "missing-values",
+        "80 missing target cells (first at rows 0, 5); Keras trains on NaN without an error",
+        "drop those rows",
+    )
+    rec = replace(case.recommendation, diagnostics=(missing,))
+    header = render_script(rec, target_source=case.target, features=case.features).split(
+        "\nimport argparse"
+    )[0]
+    assert "empty target cells: rows with no label, which the script encodes as all zeros" in header
+    assert "trains on NaN" not in header
+    other = CASES["multiclass-strings"]
+    rec = replace(other.recommendation, diagnostics=(missing,))
+    text = render_script(rec, target_source=other.target, features=other.features)
+    assert "Keras trains on NaN" in text  # other layouts drop those rows, as the warning says
