@@ -530,9 +530,10 @@ def _warnings(recommendation: Recommendation, plan: HeadPlan) -> list[str]:
 def _evidence(recommendation: Recommendation) -> tuple[list[str], list[str]]:
     """The layout evidence for the script's header, and how the file was read (facts only).
 
-    The reading notes name outhead's options (``pass --no-header if it is data``), which the
-    script does not have: the header keeps their facts, without the hints, apart from the
-    evidence.
+    The reading notes (``layout.reading``) name outhead's options (``pass --no-header if it is
+    data``), which the script does not have: the header keeps their facts (the notes' messages,
+    without the hints), apart from the evidence. Evidence lines that repeat a reading note (as
+    layouts built before ``layout.reading`` existed did) are left out of the evidence.
     """
     layout = recommendation.layout
     stats = layout.stats
