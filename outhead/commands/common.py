@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-EXIT_OK = 0
-EXIT_FAILED = 1
+#: Bad input, bad options or an internal error (1 is reserved for a failed check).
 EXIT_BAD_INPUT = 2
 
 
@@ -94,13 +93,6 @@ JsonOpt = Annotated[
 ]
 
 
-def stderr_console() -> Any:
-    """A Rich console on stderr (created lazily: Rich is only imported when something prints)."""
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=False)
-
-
 def stdout_console() -> Any:
     from rich.console import Console
 
@@ -121,17 +113,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def fail(
-    message: str, *, as_json: bool, code: int = EXIT_BAD_INPUT, kind: str = "error"
-) -> NoReturn:
-    """Report an error on one line (or as ``{"error": ...}``) and exit."""
-    if as_json:
-        print_json({"error": {"type": kind, "file": None, "message": message}})
-    else:
-        sys.stderr.write(f"error: {message}\n")
-    raise typer.Exit(code)
 
 
 @contextmanager
