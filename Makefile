@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2  # pytest-xdist: the TensorFlow runs take turns on 2 cores
 
 .PHONY: demo test test-fast lint bench bench-quick clean
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from os import PathLike
 from typing import BinaryIO
 
+from outhead.diagnostics import Diagnostic
 from outhead.layout import Layout, Task, infer_layout
 from outhead.recommend import Recommendation, recommend
+from outhead.stats import TargetStats
 
 
 def inspect_target(
@@ -71,4 +74,22 @@ def infer_target(
         str(path), columns=columns, key=key, header=header, sep=sep, stdin=stdin,
         progress=progress,
     )
+    ignored = _ignored_options(stats, key=key, header=header, sep=sep)
+    if ignored:
+        stats = replace(stats, notes=(*stats.notes, *ignored))
     return infer_layout(stats, task=task)
+
+
+def _ignored_options(
+    stats: TargetStats, *, key: str | None, header: bool | None, sep: str | None
+) -> tuple[Diagnostic, ...]:
+    """Options that did nothing for this file: said, so that a typo does not pass unnoticed."""
+    fmt = stats.source.format
+    out = []
+    if key is not None and fmt != "npz":
+        out.append(f"--key applies to .npz files; {stats.source.path} is {fmt}")
+    if header is not None and fmt not in ("csv", "tsv"):
+        out.append(f"--header/--no-header apply to CSV and TSV; {stats.source.path} is {fmt}")
+    if sep is not None and stats.labelsets is None:
+        out.append("--sep applies to a text column of label sets; no target column is one")
+    return tuple(Diagnostic("option-ignored", message, None, "warning") for message in out)

@@ -319,3 +319,10 @@ def test_headerless_integer_labels(runner: CliRunner, tmp_path: Path) -> None:
     doc = _inspect_json(runner, str(path))
     assert (doc["task"], doc["units"], doc["n_rows"]) == ("multiclass", 4, 60)
     assert doc["source"]["header"] is False
+
+
+def test_options_that_do_nothing_are_said(runner: CliRunner) -> None:
+    path = str(SAMPLE_DATA / "machine_failure.csv")
+    doc = _inspect_json(runner, path, "--key", "y", "--sep", "|")
+    ignored = [w["message"] for w in doc["warnings"] if w["code"] == "option-ignored"]
+    assert len(ignored) == 2 and "--key" in ignored[0] and "--sep" in ignored[1]
