@@ -278,7 +278,10 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
     * *data*: it is a number or a bool, or its text recurs in the column (as a whole cell or as
       a label of a label set);
     * *header, weakly*: text that never recurs below, over a column whose cells do recur;
-    * nothing: text over a column of unique text (ids, titles).
+    * *header, weakly*: text of another shape than every cell below, over a column of unique
+      text cells that all share one shape (``uid`` over ``u000123``, ``u000124``...: the runs
+      of letters, digits and other characters, or else the length);
+    * nothing: text over a column of other unique text (ids, titles).
 
     The first row is a header when no text cell votes data and the strong votes outnumber the
     number cells (a header may name a column ``3``), or when every column votes header (weakly
@@ -324,6 +327,9 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
             data += 1
         elif len(set(present)) < len(present) or len(present) < 5:
             weak += 1
+        elif _other_shape(text, present):
+            # unique text of one shape (ids such as u000123) under a word of another (uid)
+            weak += 1
         # else: a column of unique text (ids, titles) says nothing either way; the other
         # columns decide.
     if data == 0 and strong > numbers:
@@ -340,6 +346,26 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
 _LABEL_SPLIT = re.compile(r"\s*[|;,/]\s*")
 _MISSING = frozenset(MISSING_TOKENS)
 _BOOLS = frozenset(TRUE_VALUES + FALSE_VALUES)
+
+
+_SHAPE_RUNS = re.compile(r"([a-z]|[0-9])\1*")
+
+
+def _shape(value: str) -> str:
+    """The shape of a text cell: its runs of letters, digits and other characters."""
+    classes = "".join("a" if ch.isalpha() else "9" if ch.isdigit() else ch for ch in value)
+    return _SHAPE_RUNS.sub(r"\1", classes)
+
+
+def _other_shape(first: str, below: Sequence[str]) -> bool:
+    """Whether the cells ``below`` share one shape (and maybe one length) that ``first`` lacks."""
+    shape = _shape(below[0])
+    if any(_shape(v) != shape for v in below):
+        return False
+    if _shape(first) != shape:
+        return True
+    length = len(below[0])
+    return len(first) != length and all(len(v) == length for v in below)
 
 
 def _cell_kind(value: str) -> str:
@@ -563,6 +589,7 @@ class _CsvReader(_Reader):
         with _open_binary(self.file, self.compression) as fh:
             raw = _read_upto(fh, SNIFF_BYTES)
             at_eof = len(raw) < SNIFF_BYTES or not fh.read(1)
+        self._refuse_binary(raw)
         bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         self.data_start = bom
         self.encoding = "utf8"
@@ -571,6 +598,11 @@ class _CsvReader(_Reader):
             raw[bom:].decode("utf-8") if at_eof else raw[bom:-3].decode("utf-8")
         except UnicodeDecodeError:
             # Not UTF-8: the other encoding CSV exports commonly use (Excel on Windows).
+            try:
+                raw[bom:].decode("cp1252")
+            except UnicodeDecodeError:
+                raise FormatError("the file is neither utf-8 nor cp1252 text; save it as utf-8",
+                                  path=self.display) from None
             self.encoding = "cp1252"
             self.notes.append(_note("encoding", "the file is not utf-8; it was read as cp1252"))
         text = raw[bom:].decode("utf-8" if self.encoding == "utf8" else "cp1252",
@@ -588,6 +620,14 @@ class _CsvReader(_Reader):
             skip += 1
         lines = lines[skip : skip + SNIFF_LINES]
         self.delimiter = detect_delimiter([ln for ln in lines if ln.strip()], preferred)
+        # One column: with the extension's delimiter (``,`` for csv and standard input) when
+        # no line holds it outside quotes, so that ``"Portland, OR"`` is one cell of one
+        # column and ``,`` is no label separator in it.
+        fallback = preferred or ("," if self._tmp is not None else None)
+        if self.delimiter is None and fallback is not None and not any(
+            _count_outside_quotes(ln, fallback) for ln in lines
+        ):
+            self.delimiter = fallback
         delim = self.delimiter or _unused_delimiter(text)
         self.parse_delimiter = delim
         rows = list(csv.reader([ln for ln in lines if ln.strip()], delimiter=delim))
@@ -610,6 +650,16 @@ class _CsvReader(_Reader):
         else:
             names = [str(j) for j in range(width)]
         self.all_columns = _dedupe(names)
+        self.decimal_point = "."
+        comma_columns = _decimal_comma_columns(rows[1:] if self.header else rows,
+                                               self.delimiter)
+        if comma_columns:
+            self.decimal_point = ","
+            shown = _list_names([self.all_columns[j] for j in comma_columns])
+            self.notes.append(_note(
+                "decimal-comma",
+                f"numbers with a decimal comma (such as 20,5) read as numbers in: {shown}",
+            ))
         # Byte offset where data starts: after the BOM, leading blank lines and the header.
         with _open_binary(self.file, self.compression) as fh:
             _read_upto(fh, bom)
@@ -627,6 +677,21 @@ class _CsvReader(_Reader):
         ext = os.path.splitext(base)[1].lower()
         self.format: Format = "tsv" if self.delimiter == "\t" or ext == ".tsv" else "csv"
 
+    def _refuse_binary(self, raw: bytes) -> None:
+        """Refuse bytes that are not text (a Parquet file named ``.csv``, binary on stdin)."""
+        what = _binary_kind(raw, self.compression)
+        if what is None:
+            return
+        name, ext = what
+        if ext is None:
+            fix = "save it as utf-8 text" if name.endswith("text") else "give a csv, tsv, " \
+                "npy, npz or parquet file"
+        elif self._tmp is not None:
+            fix = f"save it to a file named {ext} and pass that instead of standard input"
+        else:
+            fix = f"rename it {ext}"
+        raise FormatError(f"looks like {name}, not csv text: {fix}", path=self.display)
+
     # -- parsing ------------------------------------------------------------------------------
     def _options(self, targets: Sequence[str], types: dict[str, Any], threads: bool) -> Any:
         import pyarrow.csv as pcsv
@@ -640,6 +705,7 @@ class _CsvReader(_Reader):
         convert = pcsv.ConvertOptions(
             include_columns=list(targets),
             column_types=types,
+            decimal_point=self.decimal_point,
             null_values=list(MISSING_TOKENS),
             strings_can_be_null=STRINGS_NULL,
             quoted_strings_can_be_null=True,
@@ -945,6 +1011,58 @@ def _text_type() -> Any:
     import pyarrow as pa
 
     return pa.dictionary(pa.int32(), pa.string())
+
+
+#: Magic bytes of binary formats a text file may turn out to be: (what it is, its extension).
+_MAGIC: tuple[tuple[bytes, str, str | None], ...] = (
+    (b"PAR1", "a Parquet file", ".parquet"),
+    (b"\x93NUMPY", "an NPY file", ".npy"),
+    (b"PK\x03\x04", "a zip archive (NPZ)", ".npz"),
+    (b"\x1f\x8b", "a gzip file", ".gz"),
+    (b"BZh", "a bzip2 file", ".bz2"),
+    (b"\xfd7zXZ\x00", "an xz file", ".xz"),
+    (b"\xff\xfe", "utf-16 text", None),
+    (b"\xfe\xff", "utf-16 text", None),
+)
+
+
+def _binary_kind(raw: bytes, compression: str | None) -> tuple[str, str | None] | None:
+    """What the first bytes of a supposed text file look like when they are not text."""
+    for magic, name, ext in _MAGIC:
+        if raw.startswith(magic):
+            if magic == b"BZh" and not raw[3:4].isdigit():
+                continue  # a text file may start with "BZh"
+            return name, ext
+    if b"\x00" in raw:
+        return "a binary file", None
+    return None
+
+
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+(,\d+)?")
+_DECIMAL_DOT = re.compile(r"[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+")
+
+
+def _decimal_comma_columns(rows: Sequence[Sequence[str]], delimiter: str | None) -> list[int]:
+    """Columns of sniffed data rows holding numbers with a decimal comma (``20,53``).
+
+    Only when the field delimiter is not ``,``, a column qualifies when each of its present
+    cells is digits with at most one comma and some has one; and none of the file's columns may
+    hold numbers with a decimal point (``1.5``), which a decimal comma would turn into text.
+    Thousands separators (``1.234,5``) are left alone: such a column stays text.
+    """
+    if delimiter is None or delimiter == "," or not rows:
+        return []
+    width = max(len(r) for r in rows)
+    found: list[int] = []
+    for j in range(width):
+        cells = [c for r in rows if j < len(r) and (c := r[j].strip()) not in _MISSING]
+        if any(_DECIMAL_DOT.fullmatch(c) for c in cells):
+            return []
+        if cells and any("," in c for c in cells) and all(
+            _DECIMAL_COMMA.fullmatch(c) for c in cells
+        ):
+            found.append(j)
+    return found
 
 
 def _unused_delimiter(text: str) -> str:
