@@ -167,7 +167,14 @@ def scan_target(
         if exc.path is None:
             exc.path = reader.display
         raise
+    except UnicodeDecodeError:
+        # cp1252 chosen from the first lines, a byte it does not define further on
+        raise FormatError("the file is neither utf-8 nor cp1252 text; save it as utf-8",
+                          path=reader.display) from None
     except Exception as exc:
+        if type(exc).__module__.startswith("pyarrow") and "utf8" in str(exc).lower():
+            raise FormatError("the file is not valid utf-8 text past its first lines; save it "
+                              "as utf-8", path=reader.display) from None
         if type(exc).__module__.startswith("pyarrow"):
             # pyarrow's word on contents it cannot read (a type it cannot turn into text...)
             raise FormatError(f"cannot read the data: {str(exc).lower()}",

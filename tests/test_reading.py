@@ -947,3 +947,15 @@ def test_header_over_unique_ids_is_detected(tmp_path: Path) -> None:
 )
 def test_detect_header_shapes(rows: list[list[str]], expected: bool) -> None:
     assert detect_header(rows)[0] is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "late", "message"),
+    [(b"caf\xe9", b"a\x81b", "neither utf-8 nor cp1252"), (b"cafe", b"a\xe9b", "not valid utf-8")],
+)
+def test_bad_bytes_past_the_sniffed_lines_are_a_format_error(
+    tmp_path: Path, first: bytes, late: bytes, message: str
+) -> None:
+    p = write(tmp_path, "y.csv", b"y\n" + (first + b"\n") * 20_000 + late + b"\n" + b"x\n" * 10)
+    with pytest.raises(FormatError, match=message):
+        scan_target(p)
