@@ -1192,22 +1192,48 @@ def _page_releaser(arr: Any, data_offset: int) -> Callable[[int, int], None]:
     return release
 
 
-class _NpyReader(_Reader):
+class _ArrayReader(_Reader):
+    """What the NPY and NPZ readers share: one array of ``shape`` and ``dtype``."""
+
+    format: Format
+    key: str | None = None
+    shape: tuple[int, ...]
+    dtype: Any
+    all_columns: list[str]
+    n_bytes: int
+
+    def _source(self, targets: Sequence[str]) -> Source:
+        return Source(path=self.display, format=self.format, columns=tuple(targets),
+                      all_columns=tuple(self.all_columns), key=self.key, n_bytes=self.n_bytes)
+
+    def schema(self) -> Schema:
+        t = _numpy_column_type(self.dtype)
+        return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
+                      n_rows=self.shape[0])
+
+    def _start(self, selectors: Sequence[str] | None, sep: str | None, batch_rows: int | None,
+               matrix: bool) -> tuple[list[int], list[str], int, int, int, StatsAccumulator]:
+        """(column indices, target names, columns, bytes per row, rows per batch, accumulator)."""
+        idx = select_columns(self.all_columns, selectors, path=self.display)
+        targets = [self.all_columns[i] for i in idx]
+        k = len(self.all_columns)
+        row_bytes = max(1, self.dtype.itemsize * k)
+        step = max(1, BINARY_BATCH_BYTES // row_bytes)
+        if batch_rows:
+            step = min(step, batch_rows)
+        return idx, targets, k, row_bytes, step, StatsAccumulator(targets, matrix=matrix,
+                                                                   separator=sep)
+
+
+class _NpyReader(_ArrayReader):
+    format: Format = "npy"
+
     def __init__(self, display: str) -> None:
         self.display = display
         with open(display, "rb") as fh:
             self.shape, self.fortran, self.dtype = _read_npy_header(fh, display)
         self.all_columns = _array_columns(self.shape, self.dtype, display)
         self.n_bytes = os.path.getsize(display)
-
-    def _source(self, targets: Sequence[str]) -> Source:
-        return Source(path=self.display, format="npy", columns=tuple(targets),
-                      all_columns=tuple(self.all_columns), n_bytes=self.n_bytes)
-
-    def schema(self) -> Schema:
-        t = _numpy_column_type(self.dtype)
-        return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
-                      n_rows=self.shape[0])
 
     def scan(
         self,
@@ -1220,19 +1246,12 @@ class _NpyReader(_Reader):
     ) -> TargetStats:
         import numpy as np
 
-        idx = select_columns(self.all_columns, selectors, path=self.display)
-        targets = [self.all_columns[i] for i in idx]
+        idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
         try:
             arr = np.load(self.display, mmap_mode="r", allow_pickle=False)
         except (ValueError, OSError) as exc:
             raise FormatError(f"cannot read the array: {exc}".lower(), path=self.display) from None
         n = arr.shape[0]
-        k = len(self.all_columns)
-        row_bytes = max(1, self.dtype.itemsize * k)
-        step = max(1, BINARY_BATCH_BYTES // row_bytes)
-        if batch_rows:
-            step = min(step, batch_rows)
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         header_bytes = self.n_bytes - n * row_bytes
         release = _page_releaser(arr, header_bytes)
         for start in range(0, n, step):
@@ -1245,7 +1264,9 @@ class _NpyReader(_Reader):
         return acc.result(self._source(targets))
 
 
-class _NpzReader(_Reader):
+class _NpzReader(_ArrayReader):
+    format: Format = "npz"
+
     def __init__(self, display: str, *, key: str | None) -> None:
         import zipfile
 
@@ -1270,21 +1291,13 @@ class _NpzReader(_Reader):
             raise UsageError(f"no array {key!r} in the archive; keys are: {_list_names(keys)}",
                              path=display)
         self.key = key
-        with self.zf.open(key + ".npy") as fh:
+        self.member = key + ".npy"
+        with self.zf.open(self.member) as fh:
             self.shape, self.fortran, self.dtype = _read_npy_header(fh, display)
         self.all_columns = _array_columns(self.shape, self.dtype, display)
 
     def close(self) -> None:
         self.zf.close()
-
-    def _source(self, targets: Sequence[str]) -> Source:
-        return Source(path=self.display, format="npz", columns=tuple(targets),
-                      all_columns=tuple(self.all_columns), key=self.key, n_bytes=self.n_bytes)
-
-    def schema(self) -> Schema:
-        t = _numpy_column_type(self.dtype)
-        return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
-                      n_rows=self.shape[0])
 
     def scan(
         self,
@@ -1297,16 +1310,9 @@ class _NpzReader(_Reader):
     ) -> TargetStats:
         import numpy as np
 
-        idx = select_columns(self.all_columns, selectors, path=self.display)
-        targets = [self.all_columns[i] for i in idx]
+        idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
         n = self.shape[0]
-        k = len(self.all_columns)
-        row_bytes = max(1, self.dtype.itemsize * k)
-        step = max(1, BINARY_BATCH_BYTES // row_bytes)
-        if batch_rows:
-            step = min(step, batch_rows)
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
-        with self.zf.open(self.key + ".npy") as fh:
+        with self.zf.open(self.member) as fh:
             _read_npy_header(fh, self.display)
             if self.fortran and k > 1:
                 # Column-major data cannot be cut into rows while streaming: read it whole.
