@@ -8,11 +8,16 @@ Formats, chosen by extension (case-insensitive), else by the first bytes:
 
 * ``.csv`` / ``.tsv`` / ``.txt`` (also compressed: ``.gz``, ``.bz2``, ``.xz``) and ``-``
   (standard input, spooled to a temporary file): text, delimiter among ``,`` ``;`` tab ``|``
-  sniffed (:func:`detect_delimiter`), header detected (:func:`detect_header`), UTF-8 or else
-  cp1252, parsed by ``pyarrow.csv`` in chunks of whole lines (the next chunk is parsed while
-  the current one is counted). A column's type is fixed by the first chunk where it has a
-  value; ints meeting a float later are widened, numbers meeting a word later make the scan
-  start again with that column as text (a ``mixed-types`` warning).
+  sniffed (:func:`detect_delimiter`; lines without one outside quotes are one column, with
+  ``,`` for ``.csv`` and standard input, tab for ``.tsv``), header detected
+  (:func:`detect_header`), UTF-8 or else cp1252, parsed by ``pyarrow.csv`` in chunks of whole
+  lines (the next chunk is parsed while the current one is counted). A column's type is fixed
+  by the first chunk where it has a value; ints meeting a float later are widened, numbers
+  meeting a word later make the scan start again with that column as text (a ``mixed-types``
+  warning). Numbers with a decimal comma (``20,53``) in a file not delimited by ``,`` are read
+  as numbers (a ``decimal-comma`` note). Bytes that are not text (a Parquet, NPY, NPZ or gzip
+  file named ``.csv`` or piped in, NUL bytes, UTF-16) are refused before parsing, naming what
+  they look like.
 * ``.npy``: memory-mapped, ``allow_pickle=False`` (object arrays are refused).
 * ``.npz``: one array (``key``, or the only one), streamed out of the archive.
 * ``.parquet`` / ``.pq``, or a directory of Parquet files: read by row groups, target columns
@@ -154,8 +159,9 @@ def scan_target(
     Raises:
         InputError: the file does not exist or cannot be read.
         EmptyTargetError: the file has no data rows.
-        FormatError: the contents are not what the name says (not NPY, not Parquet, a ragged
-            CSV, an object array, bytes that are not UTF-8).
+        FormatError: the contents are not what the name says (not NPY, not Parquet, binary
+            bytes where text was expected, a ragged CSV, an object array, bytes that are
+            neither UTF-8 nor cp1252).
         ColumnError: a column selector matches nothing.
         UsageError: NPZ without ``key`` holding several arrays, or an unknown ``key``.
     """
@@ -255,7 +261,8 @@ def detect_delimiter(lines: Sequence[str], preferred: str | None = None) -> str 
     lines to agree (the others are ragged rows, reported as such) and wins when it qualifies;
     otherwise the qualifying candidate with the most fields, ties going to the order above.
     ``;`` and ``|`` also separate labels inside a cell, hence the strict rule for them. None
-    means a single column.
+    means a single column (the reader then parses it with ``preferred`` when no line holds that
+    outside quotes, so that ``"Portland, OR"`` in a ``.csv`` is one cell, not two labels).
     """
     if not lines:
         return None
@@ -1025,9 +1032,9 @@ _MAGIC: tuple[tuple[bytes, str, str | None], ...] = (
     (b"PAR1", "a Parquet file", ".parquet"),
     (b"\x93NUMPY", "an NPY file", ".npy"),
     (b"PK\x03\x04", "a zip archive (NPZ)", ".npz"),
-    (b"\x1f\x8b", "a gzip file", ".gz"),
-    (b"BZh", "a bzip2 file", ".bz2"),
-    (b"\xfd7zXZ\x00", "an xz file", ".xz"),
+    (b"\x1f\x8b", "a gzip file", ".csv.gz"),
+    (b"BZh", "a bzip2 file", ".csv.bz2"),
+    (b"\xfd7zXZ\x00", "an xz file", ".csv.xz"),
     (b"\xff\xfe", "utf-16 text", None),
     (b"\xfe\xff", "utf-16 text", None),
 )

@@ -959,3 +959,9 @@ def test_bad_bytes_past_the_sniffed_lines_are_a_format_error(
     p = write(tmp_path, "y.csv", b"y\n" + (first + b"\n") * 20_000 + late + b"\n" + b"x\n" * 10)
     with pytest.raises(FormatError, match=message):
         scan_target(p)
+
+
+def test_quoted_commas_in_a_two_column_csv_are_no_label_sets(tmp_path: Path) -> None:
+    text = "id,city\n" + "".join(f'{i},"{CITIES[i % len(CITIES)]}"\n' for i in range(300))
+    s = scan_target(write(tmp_path, "cities.csv", text), columns=["city"])
+    assert s.labelsets is None and len(col(s).counts or {}) == len(CITIES)
