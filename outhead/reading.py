@@ -8,11 +8,16 @@ Formats, chosen by extension (case-insensitive), else by the first bytes:
 
 * ``.csv`` / ``.tsv`` / ``.txt`` (also compressed: ``.gz``, ``.bz2``, ``.xz``) and ``-``
   (standard input, spooled to a temporary file): text, delimiter among ``,`` ``;`` tab ``|``
-  sniffed (:func:`detect_delimiter`), header detected (:func:`detect_header`), UTF-8 or else
-  cp1252, parsed by ``pyarrow.csv`` in chunks of whole lines (the next chunk is parsed while
-  the current one is counted). A column's type is fixed by the first chunk where it has a
-  value; ints meeting a float later are widened, numbers meeting a word later make the scan
-  start again with that column as text (a ``mixed-types`` warning).
+  sniffed (:func:`detect_delimiter`; lines without one outside quotes are one column, with
+  ``,`` for ``.csv`` and standard input, tab for ``.tsv``), header detected
+  (:func:`detect_header`), UTF-8 or else cp1252, parsed by ``pyarrow.csv`` in chunks of whole
+  lines (the next chunk is parsed while the current one is counted). A column's type is fixed
+  by the first chunk where it has a value; ints meeting a float later are widened, numbers
+  meeting a word later make the scan start again with that column as text (a ``mixed-types``
+  warning). Numbers with a decimal comma (``20,53``) in a file not delimited by ``,`` are read
+  as numbers (a ``decimal-comma`` note). Bytes that are not text (a Parquet, NPY, NPZ or gzip
+  file named ``.csv`` or piped in, NUL bytes, UTF-16) are refused before parsing, naming what
+  they look like.
 * ``.npy``: memory-mapped, ``allow_pickle=False`` (object arrays are refused).
 * ``.npz``: one array (``key``, or the only one), streamed out of the archive.
 * ``.parquet`` / ``.pq``, or a directory of Parquet files: read by row groups, target columns
@@ -154,8 +159,9 @@ def scan_target(
     Raises:
         InputError: the file does not exist or cannot be read.
         EmptyTargetError: the file has no data rows.
-        FormatError: the contents are not what the name says (not NPY, not Parquet, a ragged
-            CSV, an object array, bytes that are not UTF-8).
+        FormatError: the contents are not what the name says (not NPY, not Parquet, binary
+            bytes where text was expected, a ragged CSV, an object array, bytes that are
+            neither UTF-8 nor cp1252).
         ColumnError: a column selector matches nothing.
         UsageError: NPZ without ``key`` holding several arrays, or an unknown ``key``.
     """
@@ -167,7 +173,14 @@ def scan_target(
         if exc.path is None:
             exc.path = reader.display
         raise
+    except UnicodeDecodeError:
+        # cp1252 chosen from the first lines, a byte it does not define further on
+        raise FormatError("the file is neither utf-8 nor cp1252 text; save it as utf-8",
+                          path=reader.display) from None
     except Exception as exc:
+        if type(exc).__module__.startswith("pyarrow") and "utf8" in str(exc).lower():
+            raise FormatError("the file is not valid utf-8 text past its first lines; save it "
+                              "as utf-8", path=reader.display) from None
         if type(exc).__module__.startswith("pyarrow"):
             # pyarrow's word on contents it cannot read (a type it cannot turn into text...)
             raise FormatError(f"cannot read the data: {str(exc).lower()}",
@@ -248,7 +261,8 @@ def detect_delimiter(lines: Sequence[str], preferred: str | None = None) -> str 
     lines to agree (the others are ragged rows, reported as such) and wins when it qualifies;
     otherwise the qualifying candidate with the most fields, ties going to the order above.
     ``;`` and ``|`` also separate labels inside a cell, hence the strict rule for them. None
-    means a single column.
+    means a single column (the reader then parses it with ``preferred`` when no line holds that
+    outside quotes, so that ``"Portland, OR"`` in a ``.csv`` is one cell, not two labels).
     """
     if not lines:
         return None
@@ -278,7 +292,10 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
     * *data*: it is a number or a bool, or its text recurs in the column (as a whole cell or as
       a label of a label set);
     * *header, weakly*: text that never recurs below, over a column whose cells do recur;
-    * nothing: text over a column of unique text (ids, titles).
+    * *header, weakly*: text of another shape than every cell below, over a column of unique
+      text cells that all share one shape (``uid`` over ``u000123``, ``u000124``...: the runs
+      of letters, digits and other characters, or else the length);
+    * nothing: text over a column of other unique text (ids, titles).
 
     The first row is a header when no text cell votes data and the strong votes outnumber the
     number cells (a header may name a column ``3``), or when every column votes header (weakly
@@ -324,6 +341,9 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
             data += 1
         elif len(set(present)) < len(present) or len(present) < 5:
             weak += 1
+        elif _other_shape(text, present):
+            # unique text of one shape (ids such as u000123) under a word of another (uid)
+            weak += 1
         # else: a column of unique text (ids, titles) says nothing either way; the other
         # columns decide.
     if data == 0 and strong > numbers:
@@ -340,6 +360,26 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
 _LABEL_SPLIT = re.compile(r"\s*[|;,/]\s*")
 _MISSING = frozenset(MISSING_TOKENS)
 _BOOLS = frozenset(TRUE_VALUES + FALSE_VALUES)
+
+
+_SHAPE_RUNS = re.compile(r"([a-z]|[0-9])\1*")
+
+
+def _shape(value: str) -> str:
+    """The shape of a text cell: its runs of letters, digits and other characters."""
+    classes = "".join("a" if ch.isalpha() else "9" if ch.isdigit() else ch for ch in value)
+    return _SHAPE_RUNS.sub(r"\1", classes)
+
+
+def _other_shape(first: str, below: Sequence[str]) -> bool:
+    """Whether the cells ``below`` share one shape (and maybe one length) that ``first`` lacks."""
+    shape = _shape(below[0])
+    if any(_shape(v) != shape for v in below):
+        return False
+    if _shape(first) != shape:
+        return True
+    length = len(below[0])
+    return len(first) != length and all(len(v) == length for v in below)
 
 
 def _cell_kind(value: str) -> str:
@@ -563,6 +603,7 @@ class _CsvReader(_Reader):
         with _open_binary(self.file, self.compression) as fh:
             raw = _read_upto(fh, SNIFF_BYTES)
             at_eof = len(raw) < SNIFF_BYTES or not fh.read(1)
+        self._refuse_binary(raw)
         bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         self.data_start = bom
         self.encoding = "utf8"
@@ -571,6 +612,11 @@ class _CsvReader(_Reader):
             raw[bom:].decode("utf-8") if at_eof else raw[bom:-3].decode("utf-8")
         except UnicodeDecodeError:
             # Not UTF-8: the other encoding CSV exports commonly use (Excel on Windows).
+            try:
+                raw[bom:].decode("cp1252")
+            except UnicodeDecodeError:
+                raise FormatError("the file is neither utf-8 nor cp1252 text; save it as utf-8",
+                                  path=self.display) from None
             self.encoding = "cp1252"
             self.notes.append(_note("encoding", "the file is not utf-8; it was read as cp1252"))
         text = raw[bom:].decode("utf-8" if self.encoding == "utf8" else "cp1252",
@@ -588,6 +634,14 @@ class _CsvReader(_Reader):
             skip += 1
         lines = lines[skip : skip + SNIFF_LINES]
         self.delimiter = detect_delimiter([ln for ln in lines if ln.strip()], preferred)
+        # One column: with the extension's delimiter (``,`` for csv and standard input) when
+        # no line holds it outside quotes, so that ``"Portland, OR"`` is one cell of one
+        # column and ``,`` is no label separator in it.
+        fallback = preferred or ("," if self._tmp is not None else None)
+        if self.delimiter is None and fallback is not None and not any(
+            _count_outside_quotes(ln, fallback) for ln in lines
+        ):
+            self.delimiter = fallback
         delim = self.delimiter or _unused_delimiter(text)
         self.parse_delimiter = delim
         rows = list(csv.reader([ln for ln in lines if ln.strip()], delimiter=delim))
@@ -610,6 +664,16 @@ class _CsvReader(_Reader):
         else:
             names = [str(j) for j in range(width)]
         self.all_columns = _dedupe(names)
+        self.decimal_point = "."
+        comma_columns = _decimal_comma_columns(rows[1:] if self.header else rows,
+                                               self.delimiter)
+        if comma_columns:
+            self.decimal_point = ","
+            shown = _list_names([self.all_columns[j] for j in comma_columns])
+            self.notes.append(_note(
+                "decimal-comma",
+                f"numbers with a decimal comma (such as 20,5) read as numbers in: {shown}",
+            ))
         # Byte offset where data starts: after the BOM, leading blank lines and the header.
         with _open_binary(self.file, self.compression) as fh:
             _read_upto(fh, bom)
@@ -627,6 +691,21 @@ class _CsvReader(_Reader):
         ext = os.path.splitext(base)[1].lower()
         self.format: Format = "tsv" if self.delimiter == "\t" or ext == ".tsv" else "csv"
 
+    def _refuse_binary(self, raw: bytes) -> None:
+        """Refuse bytes that are not text (a Parquet file named ``.csv``, binary on stdin)."""
+        what = _binary_kind(raw, self.compression)
+        if what is None:
+            return
+        name, ext = what
+        if ext is None:
+            fix = "save it as utf-8 text" if name.endswith("text") else "give a csv, tsv, " \
+                "npy, npz or parquet file"
+        elif self._tmp is not None:
+            fix = f"save it to a file named {ext} and pass that instead of standard input"
+        else:
+            fix = f"rename it {ext}"
+        raise FormatError(f"looks like {name}, not csv text: {fix}", path=self.display)
+
     # -- parsing ------------------------------------------------------------------------------
     def _options(self, targets: Sequence[str], types: dict[str, Any], threads: bool) -> Any:
         import pyarrow.csv as pcsv
@@ -640,6 +719,7 @@ class _CsvReader(_Reader):
         convert = pcsv.ConvertOptions(
             include_columns=list(targets),
             column_types=types,
+            decimal_point=self.decimal_point,
             null_values=list(MISSING_TOKENS),
             strings_can_be_null=STRINGS_NULL,
             quoted_strings_can_be_null=True,
@@ -947,6 +1027,58 @@ def _text_type() -> Any:
     return pa.dictionary(pa.int32(), pa.string())
 
 
+#: Magic bytes of binary formats a text file may turn out to be: (what it is, its extension).
+_MAGIC: tuple[tuple[bytes, str, str | None], ...] = (
+    (b"PAR1", "a Parquet file", ".parquet"),
+    (b"\x93NUMPY", "an NPY file", ".npy"),
+    (b"PK\x03\x04", "a zip archive (NPZ)", ".npz"),
+    (b"\x1f\x8b", "a gzip file", ".csv.gz"),
+    (b"BZh", "a bzip2 file", ".csv.bz2"),
+    (b"\xfd7zXZ\x00", "an xz file", ".csv.xz"),
+    (b"\xff\xfe", "utf-16 text", None),
+    (b"\xfe\xff", "utf-16 text", None),
+)
+
+
+def _binary_kind(raw: bytes, compression: str | None) -> tuple[str, str | None] | None:
+    """What the first bytes of a supposed text file look like when they are not text."""
+    for magic, name, ext in _MAGIC:
+        if raw.startswith(magic):
+            if magic == b"BZh" and not raw[3:4].isdigit():
+                continue  # a text file may start with "BZh"
+            return name, ext
+    if b"\x00" in raw:
+        return "a binary file", None
+    return None
+
+
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+(,\d+)?")
+_DECIMAL_DOT = re.compile(r"[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+")
+
+
+def _decimal_comma_columns(rows: Sequence[Sequence[str]], delimiter: str | None) -> list[int]:
+    """Columns of sniffed data rows holding numbers with a decimal comma (``20,53``).
+
+    Only when the field delimiter is not ``,``, a column qualifies when each of its present
+    cells is digits with at most one comma and some has one; and none of the file's columns may
+    hold numbers with a decimal point (``1.5``), which a decimal comma would turn into text.
+    Thousands separators (``1.234,5``) are left alone: such a column stays text.
+    """
+    if delimiter is None or delimiter == "," or not rows:
+        return []
+    width = max(len(r) for r in rows)
+    found: list[int] = []
+    for j in range(width):
+        cells = [c for r in rows if j < len(r) and (c := r[j].strip()) not in _MISSING]
+        if any(_DECIMAL_DOT.fullmatch(c) for c in cells):
+            return []
+        if cells and any("," in c for c in cells) and all(
+            _DECIMAL_COMMA.fullmatch(c) for c in cells
+        ):
+            found.append(j)
+    return found
+
+
 def _unused_delimiter(text: str) -> str:
     for d in (",", "\t", ";", "|", "\x1f"):
         if d not in text:
@@ -1067,22 +1199,48 @@ def _page_releaser(arr: Any, data_offset: int) -> Callable[[int, int], None]:
     return release
 
 
-class _NpyReader(_Reader):
+class _ArrayReader(_Reader):
+    """What the NPY and NPZ readers share: one array of ``shape`` and ``dtype``."""
+
+    format: Format
+    key: str | None = None
+    shape: tuple[int, ...]
+    dtype: Any
+    all_columns: list[str]
+    n_bytes: int
+
+    def _source(self, targets: Sequence[str]) -> Source:
+        return Source(path=self.display, format=self.format, columns=tuple(targets),
+                      all_columns=tuple(self.all_columns), key=self.key, n_bytes=self.n_bytes)
+
+    def schema(self) -> Schema:
+        t = _numpy_column_type(self.dtype)
+        return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
+                      n_rows=self.shape[0])
+
+    def _start(self, selectors: Sequence[str] | None, sep: str | None, batch_rows: int | None,
+               matrix: bool) -> tuple[list[int], list[str], int, int, int, StatsAccumulator]:
+        """(column indices, target names, columns, bytes per row, rows per batch, accumulator)."""
+        idx = select_columns(self.all_columns, selectors, path=self.display)
+        targets = [self.all_columns[i] for i in idx]
+        k = len(self.all_columns)
+        row_bytes = max(1, self.dtype.itemsize * k)
+        step = max(1, BINARY_BATCH_BYTES // row_bytes)
+        if batch_rows:
+            step = min(step, batch_rows)
+        return idx, targets, k, row_bytes, step, StatsAccumulator(targets, matrix=matrix,
+                                                                   separator=sep)
+
+
+class _NpyReader(_ArrayReader):
+    format: Format = "npy"
+
     def __init__(self, display: str) -> None:
         self.display = display
         with open(display, "rb") as fh:
             self.shape, self.fortran, self.dtype = _read_npy_header(fh, display)
         self.all_columns = _array_columns(self.shape, self.dtype, display)
         self.n_bytes = os.path.getsize(display)
-
-    def _source(self, targets: Sequence[str]) -> Source:
-        return Source(path=self.display, format="npy", columns=tuple(targets),
-                      all_columns=tuple(self.all_columns), n_bytes=self.n_bytes)
-
-    def schema(self) -> Schema:
-        t = _numpy_column_type(self.dtype)
-        return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
-                      n_rows=self.shape[0])
 
     def scan(
         self,
@@ -1095,19 +1253,12 @@ class _NpyReader(_Reader):
     ) -> TargetStats:
         import numpy as np
 
-        idx = select_columns(self.all_columns, selectors, path=self.display)
-        targets = [self.all_columns[i] for i in idx]
+        idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
         try:
             arr = np.load(self.display, mmap_mode="r", allow_pickle=False)
         except (ValueError, OSError) as exc:
             raise FormatError(f"cannot read the array: {exc}".lower(), path=self.display) from None
         n = arr.shape[0]
-        k = len(self.all_columns)
-        row_bytes = max(1, self.dtype.itemsize * k)
-        step = max(1, BINARY_BATCH_BYTES // row_bytes)
-        if batch_rows:
-            step = min(step, batch_rows)
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
         header_bytes = self.n_bytes - n * row_bytes
         release = _page_releaser(arr, header_bytes)
         for start in range(0, n, step):
@@ -1120,7 +1271,9 @@ class _NpyReader(_Reader):
         return acc.result(self._source(targets))
 
 
-class _NpzReader(_Reader):
+class _NpzReader(_ArrayReader):
+    format: Format = "npz"
+
     def __init__(self, display: str, *, key: str | None) -> None:
         import zipfile
 
@@ -1145,21 +1298,13 @@ class _NpzReader(_Reader):
             raise UsageError(f"no array {key!r} in the archive; keys are: {_list_names(keys)}",
                              path=display)
         self.key = key
-        with self.zf.open(key + ".npy") as fh:
+        self.member = key + ".npy"
+        with self.zf.open(self.member) as fh:
             self.shape, self.fortran, self.dtype = _read_npy_header(fh, display)
         self.all_columns = _array_columns(self.shape, self.dtype, display)
 
     def close(self) -> None:
         self.zf.close()
-
-    def _source(self, targets: Sequence[str]) -> Source:
-        return Source(path=self.display, format="npz", columns=tuple(targets),
-                      all_columns=tuple(self.all_columns), key=self.key, n_bytes=self.n_bytes)
-
-    def schema(self) -> Schema:
-        t = _numpy_column_type(self.dtype)
-        return Schema(self._source(self.all_columns), tuple(t for _ in self.all_columns),
-                      n_rows=self.shape[0])
 
     def scan(
         self,
@@ -1172,16 +1317,9 @@ class _NpzReader(_Reader):
     ) -> TargetStats:
         import numpy as np
 
-        idx = select_columns(self.all_columns, selectors, path=self.display)
-        targets = [self.all_columns[i] for i in idx]
+        idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
         n = self.shape[0]
-        k = len(self.all_columns)
-        row_bytes = max(1, self.dtype.itemsize * k)
-        step = max(1, BINARY_BATCH_BYTES // row_bytes)
-        if batch_rows:
-            step = min(step, batch_rows)
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
-        with self.zf.open(self.key + ".npy") as fh:
+        with self.zf.open(self.member) as fh:
             _read_npy_header(fh, self.display)
             if self.fortran and k > 1:
                 # Column-major data cannot be cut into rows while streaming: read it whole.

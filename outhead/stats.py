@@ -10,9 +10,10 @@ Conventions shared by every reader and the accumulator:
 * Row numbers are 0-based positions among the *data* rows (a CSV header is not a row).
 * Missing cells are null / NaN anywhere, ``+inf`` / ``-inf`` anywhere (counted in
   ``n_missing`` and also in ``n_nonfinite``), and text cells that are, once stripped, ``''``,
-  ``NA``, ``N/A``, ``nan``, ``NaN``, ``null`` or ``None`` - in text files and in string arrays
-  of binary ones alike (``df.y.astype(str)`` turns NaN into ``'nan'``). Labels taken out of a
-  Parquet list column are exact: an empty list is an empty set of labels.
+  ``NA``, ``N/A``, ``nan``, ``NaN``, ``null``, ``None`` or ``?`` (UCI exports) - in text
+  files and in string arrays of binary ones alike (``df.y.astype(str)`` turns NaN into
+  ``'nan'``). Labels taken out of a Parquet list column are exact: an empty list is an empty
+  set of labels.
 * Numbers are kept as floats in ``counts`` keys only when they are not whole; whole numbers are
   ``int`` keys, so ``1``, ``1.0`` and ``"1"`` read from a numeric column are the same label.
 * Strings are stripped of surrounding whitespace; bytes (``.npy`` of dtype ``S``) are decoded
@@ -174,7 +175,7 @@ class TargetStats:
 # --------------------------------------------------------------------------------------------
 
 #: Text cells that mean "missing" in text files (after stripping surrounding whitespace).
-MISSING_TOKENS = ("", "NA", "N/A", "nan", "NaN", "null", "None")
+MISSING_TOKENS = ("", "NA", "N/A", "nan", "NaN", "null", "None", "?")
 #: Non-missing values looked at before a label-set separator is chosen (the same values whatever
 #: the batch boundaries, so the decision does not depend on how the data was split).
 LABELSET_WINDOW = 1000
@@ -768,6 +769,9 @@ class _LabelSets:
         self.token_counts: dict[str, int] | None = {}
         self.n_tokens = 0
         self.size_counts: dict[int, int] = {}
+        #: whether some cell holds the separator (a forced one that never occurs means no
+        #: label sets: every cell would be a set of one)
+        self.seen_separator = False
 
     def add(self, text: _Text) -> None:
         np = _np()
@@ -806,6 +810,8 @@ class _LabelSets:
         assert sep is not None
         tc = self.token_counts
         sizes = self.size_counts
+        if not self.seen_separator:
+            self.seen_separator = any(sep in value for value in values)
         for value, c in zip(values, counts, strict=True):
             labels = {t.strip() for t in value.split(sep)}
             labels.discard("")
@@ -819,7 +825,7 @@ class _LabelSets:
     def finish(self) -> LabelSetStats | None:
         if not self.decided:
             self._decide()
-        if self.separator is None:
+        if self.separator is None or not self.seen_separator:
             return None
         tc = self.token_counts
         return LabelSetStats(
@@ -1230,6 +1236,16 @@ class StatsAccumulator:
         extra = list(notes)
         if self._labelsets is not None and columns and columns[0].type == "string":
             labelsets = self._labelsets.finish()
+            if labelsets is None and self._labelsets.forced:
+                extra.append(
+                    Diagnostic(
+                        code="labelset-separator",
+                        message=f"no cell of column {self._labelsets.column!r} holds the "
+                        f"separator {self._labelsets.separator!r}: read as one label per cell",
+                        fix="check --sep",
+                        severity="note",
+                    )
+                )
             if labelsets is not None and not self._labelsets.forced:
                 extra.append(
                     Diagnostic(

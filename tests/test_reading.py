@@ -6,6 +6,7 @@ import io
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -186,10 +187,10 @@ def test_ints_then_text_in_a_later_chunk_reads_the_column_as_text(
 
 
 def test_a_word_among_numbers_in_one_chunk_is_flagged(tmp_path: Path) -> None:
-    s = scan_target(write(tmp_path, "y.csv", "y\n1\n2\n?\n1\n"))
+    s = scan_target(write(tmp_path, "y.csv", "y\n1\n2\noops\n1\n"))
     assert col(s).type == "string"
     warnings = [n for n in s.notes if n.code == "mixed-types"]
-    assert len(warnings) == 1 and "'?'" in warnings[0].message
+    assert len(warnings) == 1 and "'oops'" in warnings[0].message
     assert warnings[0].severity == "warning"
     plain = scan_target(write(tmp_path, "z.csv", "y\ncat\ndog\n1\ncat\n"))
     assert not [n for n in plain.notes if n.code == "mixed-types"]
@@ -793,3 +794,174 @@ def test_read_schema_of_binary_formats(tmp_path: Path) -> None:
     assert z.source.key == "y" and z.types == ("string",)
     t = read_schema(tmp_path / "t.parquet")
     assert t.types == ("integer", "string", "bool") and t.n_rows == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# New-user review: quoted commas, files that are not text, decimal commas, ``?``, id headers
+# ---------------------------------------------------------------------------------------------
+
+CITIES = ["New York, NY", "Portland, OR", "Portland, ME", "Austin, TX", "Salem, OR"]
+
+
+def test_quoted_commas_in_a_one_column_csv_are_one_class(tmp_path: Path) -> None:
+    text = "city\n" + "".join(f'"{CITIES[i % len(CITIES)]}"\n' for i in range(300))
+    s = scan_target(write(tmp_path, "cities.csv", text))
+    assert s.source.delimiter == ","
+    assert s.source.header is True
+    assert s.labelsets is None
+    assert col(s).name == "city" and col(s).counts == {c: 60 for c in CITIES}
+
+
+def test_quoted_commas_on_stdin_are_one_class(tmp_path: Path) -> None:
+    text = "y\n" + '"yes, good"\n"no, bad"\n' * 150
+    s = scan_target("-", stdin=io.BytesIO(text.encode()))
+    assert s.source.delimiter == ","
+    assert s.labelsets is None and col(s).counts == {"yes, good": 150, "no, bad": 150}
+
+
+def test_forced_separator_no_cell_holds_is_not_label_sets(tmp_path: Path) -> None:
+    s = scan_target(write(tmp_path, "y.csv", "y\ncat\ndog\ncat\n"), sep="|")
+    assert s.labelsets is None
+    assert col(s).counts == {"cat": 2, "dog": 1}
+    assert any(n.code == "labelset-separator" and "'|'" in n.message for n in s.notes)
+
+
+def _parquet_bytes(tmp_path: Path) -> bytes:
+    pq.write_table(pa.table({"y": [1, 2, 3] * 100}), tmp_path / "real.parquet")
+    return (tmp_path / "real.parquet").read_bytes()
+
+
+def _npz_bytes(tmp_path: Path) -> bytes:
+    np.savez(tmp_path / "real.npz", y=np.arange(3))
+    return (tmp_path / "real.npz").read_bytes()
+
+
+def _npy_bytes(tmp_path: Path) -> bytes:
+    np.save(tmp_path / "real.npy", np.arange(3))
+    return (tmp_path / "real.npy").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_parquet_bytes, "looks like a parquet file, not csv text: rename it .parquet"),
+        (_npy_bytes, "looks like an npy file, not csv text: rename it .npy"),
+        (_npz_bytes, r"looks like a zip archive \(npz\), not csv text: rename it .npz"),
+        (lambda p: __import__("gzip").compress(b"y\n1\n2\n"), "looks like a gzip file.*\\.gz"),
+        (lambda p: b"y\n1\x00\x00\x07\n2\n", "looks like a binary file"),
+        (lambda p: "y\n1\n".encode("utf-16"), "looks like utf-16 text.*utf-8"),
+    ],
+)
+def test_binary_content_named_csv_is_refused(
+    tmp_path: Path, make: Callable[[Path], bytes], message: str
+) -> None:
+    p = write(tmp_path, "y.csv", make(tmp_path))
+    with pytest.raises(FormatError, match="(?i)" + message) as exc:
+        scan_target(p)
+    assert "\n" not in exc.value.message
+    with pytest.raises(FormatError, match="(?i)" + message.split(":")[0]):
+        scan_target("-", stdin=io.BytesIO(make(tmp_path)))
+
+
+def test_parquet_on_stdin_says_to_name_a_file(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match=r"file named \.parquet.*instead of standard input"):
+        scan_target("-", stdin=io.BytesIO(_parquet_bytes(tmp_path)))
+
+
+def test_bytes_neither_utf8_nor_cp1252_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match="neither utf-8 nor cp1252"):
+        scan_target(write(tmp_path, "y.csv", b"y\na\x81b\nc\n"))
+
+
+@pytest.mark.parametrize("name", ["y.npy", "y.parquet", "y.npz"])
+def test_text_named_binary_is_a_format_error(tmp_path: Path, name: str) -> None:
+    with pytest.raises(FormatError) as exc:
+        scan_target(write(tmp_path, name, "y\n1\n2\n"))
+    assert "\n" not in exc.value.message
+
+
+def test_binary_named_csv_leaks_nothing_to_stderr(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", _parquet_bytes(tmp_path))
+    out = subprocess.run([sys.executable, "-m", "outhead", "inspect", str(p)],
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "looks like a Parquet file" in lines[0]
+    assert "Exception ignored" not in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run([sys.executable, "-m", "outhead", "inspect", "-"],
+                         input=p.read_bytes(), capture_output=True)
+    assert out.returncode != 0 and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_decimal_commas_in_a_semicolon_file_are_numbers(tmp_path: Path) -> None:
+    rows = "".join(f"{i % 97},{i % 10}{i % 7};{i % 3}\n" for i in range(400))
+    s = scan_target(write(tmp_path, "eu.csv", "Preis;Menge\n" + rows))
+    preis = col(s, "Preis")
+    assert preis.type == "float"
+    values = [float(f"{i % 97}.{i % 10}{i % 7}") for i in range(400)]
+    assert preis.minimum == min(values) and preis.maximum == max(values)
+    assert col(s, "Menge").type == "integer"
+    notes = [n for n in s.notes if n.code == "decimal-comma"]
+    assert len(notes) == 1 and notes[0].severity == "note" and "Preis" in notes[0].message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,5\n2,5\n",  # comma-delimited: two int columns
+        "a;b\n1,5;0.5\n2,5;1.5\n",  # a decimal point elsewhere: left as text
+        "a;b\n1.234,5;1\n2.345,5;2\n",  # thousands separators: left as text
+        "a;b\nx,y;1\nz,w;2\n",  # words
+    ],
+)
+def test_no_decimal_comma_when_ambiguous(tmp_path: Path, text: str) -> None:
+    s = scan_target(write(tmp_path, "y.csv", text))
+    assert not [n for n in s.notes if n.code == "decimal-comma"]
+    assert s.columns[0].type != "float"
+
+
+def test_question_mark_is_missing(tmp_path: Path) -> None:
+    s = scan_target(write(tmp_path, "y.csv", "a,b\n1,x\n?,?\n3, ? \n"))
+    assert col(s, "a").type == "integer" and col(s, "a").n_missing == 1
+    assert col(s, "b").n_missing == 2 and col(s, "b").counts == {"x": 1}
+    np.save(tmp_path / "u.npy", np.array(["a", "?", "b"]))
+    assert col(scan_target(tmp_path / "u.npy")).n_missing == 1
+
+
+def test_header_over_unique_ids_is_detected(tmp_path: Path) -> None:
+    text = "uid\n" + "".join(f"u{i:06d}\n" for i in range(10_000))
+    s = read_schema(write(tmp_path, "ids.csv", text))
+    assert s.source.header is True and s.source.all_columns == ("uid",)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([["uid"]] + [[f"u{i:06d}"] for i in range(50)], True),
+        ([["id"]] + [[f"AB-{i:04d}"] for i in range(50)], True),
+        ([["u999999"]] + [[f"u{i:06d}"] for i in range(50)], False),
+        ([["Paris"]] + [[w] for w in ["London", "Rome", "Berlin", "Madrid", "Oslo"]], False),
+        ([["0"]] + [[str(i)] for i in range(1, 50)], False),  # pandas' lone 0: ambiguous
+        ([["0", "1"]] + [[str(i), str(i * 2 + 1)] for i in range(5, 50)], True),
+    ],
+)
+def test_detect_header_shapes(rows: list[list[str]], expected: bool) -> None:
+    assert detect_header(rows)[0] is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "late", "message"),
+    [(b"caf\xe9", b"a\x81b", "neither utf-8 nor cp1252"), (b"cafe", b"a\xe9b", "not valid utf-8")],
+)
+def test_bad_bytes_past_the_sniffed_lines_are_a_format_error(
+    tmp_path: Path, first: bytes, late: bytes, message: str
+) -> None:
+    p = write(tmp_path, "y.csv", b"y\n" + (first + b"\n") * 20_000 + late + b"\n" + b"x\n" * 10)
+    with pytest.raises(FormatError, match=message):
+        scan_target(p)
+
+
+def test_quoted_commas_in_a_two_column_csv_are_no_label_sets(tmp_path: Path) -> None:
+    text = "id,city\n" + "".join(f'{i},"{CITIES[i % len(CITIES)]}"\n' for i in range(300))
+    s = scan_target(write(tmp_path, "cities.csv", text), columns=["city"])
+    assert s.labelsets is None and len(col(s).counts or {}) == len(CITIES)

@@ -41,7 +41,7 @@ TARGET_COLUMNS = ["failed"]
 CLASSES = ["no", "yes"]
 TASK = "binary"
 # The cells outhead reads as missing.
-MISSING = ["", "NA", "N/A", "nan", "NaN", "null", "None"]
+MISSING = ["", "NA", "N/A", "nan", "NaN", "null", "None", "?"]
 MISSING_CATEGORY = "(missing)"
 HIDDEN_UNITS = [64, 32]
 VALIDATION_FRACTION = 0.2
