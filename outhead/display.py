@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from outhead.layout import format_number
+from outhead.layout import format_label, format_number
 
 if TYPE_CHECKING:
     from outhead.diagnostics import Diagnostic
@@ -56,7 +56,7 @@ def _values(col: ColumnStats) -> str:
         return f"{format_number(col.minimum or 0)} .. {format_number(col.maximum or 0)}"
     shown = sorted(col.counts, key=lambda v: (str(type(v)), v))[:8]
     more = ", ..." if col.n_distinct > 8 else ""
-    return ", ".join(str(v) for v in shown) + more
+    return ", ".join(format_label(v) for v in shown) + more
 
 
 def _summary_table(stats: TargetStats) -> Table:

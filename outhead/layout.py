@@ -366,8 +366,8 @@ class _Builder:
 
             (value,) = col.counts
             raise TargetError(
-                f"target column '{name}' holds a single value ({_show(value)} in all {n} rows): "
-                "there is nothing to learn",
+                f"target column '{name}' holds a single value ({format_label(value)} in all "
+                f"{n} rows): there is nothing to learn",
                 path=self.path,
             )
         if not col.is_numeric:
@@ -451,13 +451,13 @@ class _Builder:
         for r in reasons:
             self.note(r)
         pairs = list(zip(classes, counts, strict=True))[:8]
-        shown = ", ".join(f"{_show(c)} ({n})" for c, n in pairs)
+        shown = ", ".join(f"{format_label(c)} ({n})" for c, n in pairs)
         more = f", ... {k - 8} more" if k > 8 else ""
         self.note(f"classes: {shown}{more}")
         binary = k == 2 and self.forced != Task.MULTICLASS
         needs_mapping = tuple(classes) not in (tuple(range(k)), (False, True))
         if needs_mapping:
-            mapping = ", ".join(f"{_show(c)} → {i}" for i, c in enumerate(classes[:8]))
+            mapping = ", ".join(f"{format_label(c)} → {i}" for i, c in enumerate(classes[:8]))
             more = ", ..." if k > 8 else ""
             ids, why = (
                 (f"0..{k - 1}", "Keras needs class ids 0..K-1")
@@ -474,9 +474,8 @@ class _Builder:
             )
         self.class_checks(classes, counts, single_label=True)
         if binary:
-            self.note(
-                f"one label vector with 2 values: 1 sigmoid unit gives P({_show(classes[1])})"
-            )
+            positive = format_label(classes[1])
+            self.note(f"one label vector with 2 values: 1 sigmoid unit gives P({positive})")
             task = Task.BINARY
             n_out = 1
         else:
@@ -911,10 +910,10 @@ def _distinct(col: ColumnStats) -> str:
     return str(col.n_distinct) if col.counts is not None else f"more than {DISTINCT_CAP}"
 
 
-def _show(value: Value) -> str:
-    """A label as the user wrote it (strings quoted only when they hold spaces)."""
+def format_label(value: Value) -> str:
+    """A label as the user wrote it (strings quoted only when they hold spaces or commas)."""
     if isinstance(value, str):
-        return repr(value) if (" " in value or not value) else value
+        return repr(value) if (" " in value or "," in value or not value) else value
     return str(value)
 
 
