@@ -1,5 +1,5 @@
 """The documentation stays true: every command and option has help, the README shows every
-command, and the code passes the linter."""
+command, and the code passes the linter and the type checker."""
 
 from __future__ import annotations
 
@@ -54,3 +54,10 @@ def test_readme_inspect_example_is_real_output(monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(app, ["inspect", "sample_data/noble_gas.csv", "--width", "100"])
     assert result.exit_code == 0
     assert result.stdout == shown
+
+
+def test_mypy_is_clean() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "outhead"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
