@@ -132,7 +132,8 @@ IMBALANCE_RATIO = 3.0
 MIN_CLASS_ROWS = 5
 #: Below this many rows the evidence says the sample is small.
 SMALL_SAMPLE = 30
-#: Rows of soft labels may miss 1 by this much (rounded exports).
+#: Rows of soft labels may miss 1 by this much (rounded exports), and by half a hundredth per
+#: column beyond that: k values rounded to 2 decimals can be off by k * 0.005 together.
 SOFT_LABEL_TOLERANCE = 0.02
 #: More regression targets than this in one table smells of a feature table read whole.
 WIDE_TARGET = 10
@@ -325,7 +326,7 @@ class _Builder:
         lo, hi = min(sizes), max(sizes)
         n = self.stats.n_rows
         mean = sum(k * v for k, v in sizes.items()) / max(1, sum(sizes.values()))
-        self.note(f"cells such as {_example(self.stats)} hold several labels each")
+        self.note(f"cells such as {_example(self.stats)} hold sets of labels")
         self.note(
             f"{len(labels)} distinct labels; each row has {lo} to {hi} (mean {mean:.2f}) over "
             f"{n} rows: the labels are not exclusive"
@@ -581,7 +582,7 @@ class _Builder:
         if (
             all_nonneg
             and spread is not None
-            and spread <= SOFT_LABEL_TOLERANCE
+            and spread <= _soft_tolerance(k)
             and self.forced != Task.REGRESSION
         ):
             self.note(desc)
@@ -603,7 +604,7 @@ class _Builder:
                 class_counts=None,
             )
         percent = _row_sum_spread(m, 100.0)
-        if all_nonneg and percent is not None and percent <= 100 * SOFT_LABEL_TOLERANCE:
+        if all_nonneg and percent is not None and percent <= 100 * _soft_tolerance(k):
             self.runner_up = (
                 "class percentages: every row sums to 100; divide the target by 100 and it "
                 "reads as soft labels (softmax + categorical cross-entropy)"
@@ -719,10 +720,16 @@ class _Builder:
                 runner_up=runner,
             )
         mean = sum(s * c for s, c in sums.items()) / max(1, total)
-        self.note(
-            f"rows hold {min(sums) if sums else 0} to {hi} ones (mean {mean:.2f}): the labels "
-            "are not exclusive"
-        )
+        if several:
+            self.note(
+                f"rows hold {min(sums) if sums else 0} to {hi} ones (mean {mean:.2f}): the "
+                "labels are not exclusive"
+            )
+        else:
+            self.note(
+                f"no row holds more than one 1, but {zero} rows hold none: either independent "
+                "labels, or exclusive classes with one class left out (drop_first dummies)"
+            )
         self.note(f"{k} independent yes/no labels: one sigmoid unit each")
         runner_up = None
         if not several:
@@ -817,6 +824,11 @@ def _count_shaped(col: ColumnStats) -> bool:
     return upper_share < 0.1 and rare >= 3
 
 
+def _soft_tolerance(k: int) -> float:
+    """How far a row of k rounded probabilities may miss 1."""
+    return max(SOFT_LABEL_TOLERANCE, 0.005 * k)
+
+
 def _row_sum_spread(m: MatrixStats | None, total: float) -> float | None:
     """How far the row sums stray from ``total`` at most (None without row sums)."""
     if m is None or m.row_sum_min is None or m.row_sum_max is None:
@@ -900,10 +912,11 @@ def _rows_with(
 
 
 def _example(stats: TargetStats) -> str:
-    for row in stats.head:
-        if row and row[0]:
-            return f"'{row[0]}'"
-    return "these"
+    """A head cell to quote, preferring one that holds the label-set separator."""
+    sep = stats.labelsets.separator if stats.labelsets is not None else None
+    cells = [row[0] for row in stats.head if row and row[0]]
+    several = [c for c in cells if sep and sep in c]
+    return f"'{(several or cells or ['these'])[0]}'"
 
 
 def _distinct(col: ColumnStats) -> str:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import fnmatch
 import os
 import re
@@ -167,8 +168,21 @@ def scan_target(
     """
     reader = _open_reader(path, key=key, header=header, stdin=stdin)
     try:
-        return reader.scan(columns, sep=sep, progress=progress, batch_rows=batch_rows,
-                           matrix=matrix)
+        index_note: Diagnostic | None = None
+        names = list(getattr(reader, "all_columns", ()))
+        if not columns and len(names) > 1 and is_row_index(names[0]):
+            # A saved pandas index or an id column is not part of the target.
+            columns = names[1:]
+            index_note = _note(
+                "row-index",
+                f"left out column {names[0]!r}: it looks like a row index, not a target",
+                "name the target columns to read it",
+            )
+        stats = reader.scan(columns, sep=sep, progress=progress, batch_rows=batch_rows,
+                            matrix=matrix)
+        if index_note is not None:
+            stats = dataclasses.replace(stats, notes=(index_note, *stats.notes))
+        return stats
     except OutheadError as exc:
         if exc.path is None:
             exc.path = reader.display
@@ -217,6 +231,16 @@ def read_schema(
         raise
     finally:
         reader.close()
+
+
+#: First-column names that mean "row index", not data: R's rownames, a saved pandas index (a
+#: blank header cell, which outhead names ``unnamed_0``), an id.
+_ROW_INDEX = re.compile(r"(rownames|row\.names|row_?id|row|index|id|unnamed_0|unnamed: ?0)")
+
+
+def is_row_index(name: str) -> bool:
+    """Whether a first column's name says it numbers the rows rather than holding data."""
+    return _ROW_INDEX.fullmatch(name.strip().lower()) is not None
 
 
 def select_columns(
@@ -391,8 +415,13 @@ def _cell_kind(value: str) -> str:
     try:
         float(v)
     except ValueError:
-        return "text"
+        # A decimal comma (20,53) is a number too: unquoted, it only occurs when the field
+        # delimiter is not a comma.
+        return "number" if _DECIMAL_COMMA.fullmatch(v) else "text"
     return "number"
+
+
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 
 
 def _count_outside_quotes(line: str, delim: str) -> int:
@@ -968,6 +997,7 @@ class _CsvReader(_Reader):
             all_columns=tuple(self.all_columns),
             header=self.header,
             delimiter=self.delimiter if self.delimiter is not None else self.parse_delimiter,
+            decimal=self.decimal_point,
             n_bytes=self.n_bytes,
         )
 

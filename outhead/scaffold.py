@@ -8,18 +8,14 @@ CLI to show. Neither TensorFlow nor pandas is imported on this path.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from outhead.errors import ColumnError, OutheadError, UsageError
+from outhead.reading import is_row_index
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
 from outhead.stats import Source
-
-#: First-column names that mean "row index", not a feature: R's rownames, a saved pandas index
-#: (a blank header cell, which outhead names ``unnamed_0``), an id.
-_ROW_INDEX = re.compile(r"(rownames|row\.names|row_?id|row|index|id|unnamed_0|unnamed: ?0)")
 
 
 @dataclass(frozen=True)
@@ -216,7 +212,7 @@ def _feature_columns(
     dropped = [name for name in drop if name in candidates]
     columns = [c for c in candidates if c not in drop]
     first = source.all_columns[0] if source.all_columns else None
-    if first in columns and first is not None and _ROW_INDEX.fullmatch(first.strip().lower()):
+    if first in columns and first is not None and is_row_index(first):
         columns.remove(first)
         dropped.append(first)
         notes.append(

@@ -57,6 +57,8 @@ class Source:
     """CSV/TSV: whether the first line was a header (detected or forced); None otherwise."""
     delimiter: str | None = None
     """CSV/TSV: the field delimiter that was used."""
+    decimal: str = "."
+    """CSV/TSV: the decimal mark of the numbers (``,`` in a European export)."""
     key: str | None = None
     """NPZ: the array that was read."""
     n_bytes: int | None = None
@@ -70,6 +72,7 @@ class Source:
             "all_columns": list(self.all_columns),
             "header": self.header,
             "delimiter": self.delimiter,
+            "decimal": self.decimal,
             "key": self.key,
             "n_bytes": self.n_bytes,
         }

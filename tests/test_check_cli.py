@@ -1133,3 +1133,15 @@ def test_task_mismatch_quotes_the_decisive_evidence(
 def test_readme_quotes_the_unknown_name_error(runner: CliRunner, tmp_path: Path) -> None:
     _, _, err = run(runner, str(tmp_path / "y.csv"), "--loss", "scce")
     assert err.strip() in (ROOT / "README.md").read_text()
+
+
+def test_empty_label_set_cells_are_not_missing_targets(tmp_path: Path) -> None:
+    path = tmp_path / "tags.csv"
+    path.write_text("tags\n" + "news|sport\n\nnews\nsport|tech\n" * 30)
+    result = CliRunner().invoke(
+        app,
+        ["check", str(path), "--units", "3", "--activation", "sigmoid", "--loss",
+         "binary_crossentropy"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "OH101" not in result.stdout

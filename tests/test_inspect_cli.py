@@ -326,3 +326,23 @@ def test_options_that_do_nothing_are_said(runner: CliRunner) -> None:
     doc = _inspect_json(runner, path, "--key", "y", "--sep", "|")
     ignored = [w["message"] for w in doc["warnings"] if w["code"] == "option-ignored"]
     assert len(ignored) == 2 and "--key" in ignored[0] and "--sep" in ignored[1]
+
+
+def test_saved_pandas_index_is_not_part_of_the_target(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "y.csv"
+    path.write_text(",target\n" + "".join(f"{i},{i % 3 == 0:d}\n" for i in range(90)))
+    doc = _inspect_json(runner, str(path))
+    assert (doc["task"], doc["columns"]) == ("binary", ["target"])
+    assert any("row index" in line for line in doc["reading"])
+
+
+def test_decimal_commas_reach_the_generated_script(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "y.csv").write_text("id;price\n" + "".join(f"{i};{i % 7},{i % 10}5\n"
+                                                            for i in range(60)))
+    (tmp_path / "X.csv").write_text("a;b\n" + "".join(f"{i % 7},5;{i % 3},25\n" for i in range(60)))
+    doc = _inspect_json(runner, str(tmp_path / "y.csv"))
+    assert doc["task"] == "regression" and doc["source"]["decimal"] == ","
+    result = runner.invoke(app, ["scaffold", str(tmp_path / "y.csv"), "--features",
+                                 str(tmp_path / "X.csv")])
+    assert result.exit_code == 0, result.output
+    assert 'decimal=","' in result.stdout

@@ -434,3 +434,19 @@ def test_ages_are_regression_without_noise() -> None:
     layout = infer_layout(make_stats({"age": ages}))
     assert layout.task == Task.REGRESSION and layout.runner_up is None
     assert not any(d.code == "large-scale" for d in layout.diagnostics)
+
+
+def test_ten_soft_labels_rounded_to_two_decimals_are_probabilities() -> None:
+    rows = [[0.1] * 10, [0.05, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.14]] * 40
+    rows.append([0.11] * 9 + [0.02])  # sums to 1.01
+    rows.append([0.09] * 9 + [0.15])  # sums to 0.96: 10 roundings can be off by 0.05
+    cols = {f"c{i}": [r[i] for r in rows] for i in range(10)}
+    assert infer_layout(make_stats(cols)).kind == LayoutKind.PROBABILITIES
+
+
+def test_drop_first_dummies_say_what_they_may_be() -> None:
+    picks = [0, 1, 2] * 40  # class 0 was dropped: its rows are all zero
+    cols = {f"colour_{c}": [1 if p == i else 0 for p in picks] for i, c in ((1, "g"), (2, "r"))}
+    layout = infer_layout(make_stats(cols))
+    assert any("one class left out" in e for e in layout.evidence)
+    assert not any("not exclusive" in e for e in layout.evidence)

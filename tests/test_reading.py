@@ -304,7 +304,8 @@ def wide(tmp_path: Path) -> Path:
         (["3"], ("3",)),  # a column named "3" wins over index 3
         (["label_*"], ("label_a", "label_b")),
         (["label_b", "label_*"], ("label_b", "label_a")),
-        (None, ("id", "x", "label_a", "label_b", "3")),
+        (None, ("x", "label_a", "label_b", "3")),  # every column but the row index "id"
+        (["id", "x"], ("id", "x")),  # named, the index is read
     ],
 )
 def test_column_selectors(wide: Path, selectors: list[str] | None, expected: tuple[str]) -> None:
