@@ -8,6 +8,7 @@ line of evidence at a time.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -424,6 +425,15 @@ class _Builder:
             )
         n = sum(col.counts.values())
         reasons = [f"{col.type} values: labels, not numbers"]
+        numeric = _numbers_as_text(col.counts)
+        if numeric:
+            self.diag(
+                "numbers-as-text",
+                f"the values of '{name}' look like numbers written as text (such as "
+                f"'{numeric}'), so each distinct value counts as a class",
+                "re-export the column without thousands separators or units (24283.48), then it "
+                "reads as a quantity",
+            )
         variants = _case_variants(col.counts)
         if variants:
             shown = "; ".join(" / ".join(group) for group in variants[:4])
@@ -834,6 +844,16 @@ def _row_sum_spread(m: MatrixStats | None, total: float) -> float | None:
     if m is None or m.row_sum_min is None or m.row_sum_max is None:
         return None
     return max(abs(m.row_sum_min - total), abs(m.row_sum_max - total))
+
+
+_FORMATTED_NUMBER = re.compile(r"[-+]?[$€£]?\s?\d{1,3}([,. '\u202f]\d{3})+([.,]\d+)?\s?%?")
+
+
+def _numbers_as_text(counts: Mapping[Value, int]) -> str | None:
+    """An example, when most text labels are numbers with thousands separators or currency."""
+    text = [v for v in counts if isinstance(v, str)]
+    hits = [v for v in text if _FORMATTED_NUMBER.fullmatch(v)]
+    return hits[0] if text and len(hits) >= 0.9 * len(text) else None
 
 
 def _case_variants(counts: Mapping[Value, int]) -> list[list[str]]:

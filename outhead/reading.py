@@ -260,6 +260,10 @@ def select_columns(
     index = {name: i for i, name in enumerate(available)}
     chosen: list[int] = []
     for sel in selectors:
+        # pandas calls a blank header cell "Unnamed: 3"; outhead names it unnamed_3.
+        unnamed = re.fullmatch(r"Unnamed: (\d+)", sel)
+        if unnamed and sel not in index:
+            sel = f"unnamed_{unnamed.group(1)}"
         if sel in index:
             hits = [index[sel]]
         elif re.fullmatch(r"-?\d+", sel.strip()) and -len(available) <= int(sel) < len(available):

@@ -450,3 +450,13 @@ def test_drop_first_dummies_say_what_they_may_be() -> None:
     layout = infer_layout(make_stats(cols))
     assert any("one class left out" in e for e in layout.evidence)
     assert not any("not exclusive" in e for e in layout.evidence)
+
+
+def test_numbers_with_thousands_separators_are_flagged() -> None:
+    prices = [f"{1000 + i * 37:,}.{i % 100:02d}" for i in range(60)]
+    layout = infer_layout(make_stats({"price": prices}))
+    assert any(d.code == "numbers-as-text" for d in layout.diagnostics)
+    assert not any(
+        d.code == "numbers-as-text"
+        for d in infer_layout(make_stats({"gas": GASES * 10})).diagnostics
+    )

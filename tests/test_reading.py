@@ -966,3 +966,8 @@ def test_quoted_commas_in_a_two_column_csv_are_no_label_sets(tmp_path: Path) -> 
     text = "id,city\n" + "".join(f'{i},"{CITIES[i % len(CITIES)]}"\n' for i in range(300))
     s = scan_target(write(tmp_path, "cities.csv", text), columns=["city"])
     assert s.labelsets is None and len(col(s).counts or {}) == len(CITIES)
+
+
+def test_pandas_name_of_a_blank_header_cell_selects_it(tmp_path: Path) -> None:
+    p = write(tmp_path, "y.csv", ",label\n0,a\n1,b\n2,a\n")
+    assert scan_target(p, columns=["Unnamed: 0"]).source.columns == ("unnamed_0",)
