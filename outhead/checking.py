@@ -2228,6 +2228,11 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
     )
     try:
         layout = infer_layout(stats)
+        expected = spec.expect.task
+        if expected is not None and layout.task != expected and layout.runner_up_task == expected:
+            # The data reads both ways and the project says which: check the expected reading
+            # (as `inspect --task` would) rather than fail on the first guess.
+            layout = _forced_reading(stats, expected) or layout
     except TargetError as exc:
         finding = _degenerate_target(stats, str(exc.message))
         if finding is None:
@@ -2237,6 +2242,17 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
             found += _check_missing(stats, spec.expect)
         return FileResult(name, tuple(replace(f, file=name) for f in found), layout=None, head=head)
     return check_layout(layout, spec.expect, head, file=name)
+
+
+def _forced_reading(stats: TargetStats, task: Task) -> Layout | None:
+    """The layout read as ``task``, or None when the data cannot be read that way."""
+    from outhead.errors import OutheadError
+    from outhead.layout import infer_layout
+
+    try:
+        return infer_layout(stats, task=task)
+    except OutheadError:
+        return None
 
 
 def shown_path(path: str, cwd: str | None = None) -> str:

@@ -77,6 +77,8 @@ class Layout:
     diagnostics: tuple[Diagnostic, ...] = ()
     runner_up: str | None = None
     """The second most likely reading when the decision was close, in words."""
+    runner_up_task: Task | None = None
+    """The task of that second reading, when forcing it (``--task``) reads the data that way."""
     forced: bool = False
     """True when the task came from ``--task`` rather than from the data."""
     needs_mapping: bool = False
@@ -113,6 +115,7 @@ class Layout:
             "reading": list(self.reading),
             "warnings": [d.to_dict() for d in self.diagnostics],
             "runner_up": self.runner_up,
+            "runner_up_task": self.runner_up_task.value if self.runner_up_task else None,
             "forced": self.forced,
         }
 
@@ -203,6 +206,7 @@ class _Builder:
         self.evidence: list[str] = []
         self.diags: list[Diagnostic] = [n for n in stats.notes if n.severity != "note"]
         self.runner_up: str | None = None
+        self.runner_up_task: Task | None = None
         n = stats.n_rows
         if n < SMALL_SAMPLE:
             self.diags.append(
@@ -237,6 +241,8 @@ class _Builder:
 
     def finish(self, kind: LayoutKind, task: Task, n_outputs: int, **kw: Any) -> Layout:
         kw.setdefault("runner_up", self.runner_up)
+        if kw["runner_up"] is not None and self.forced is None:
+            kw.setdefault("runner_up_task", self.runner_up_task)
         if self.forced is not None:
             self.evidence.insert(0, f"task forced with --task {self.forced.value}")
         return Layout(
@@ -402,6 +408,7 @@ class _Builder:
                 )
             return self.label_vector(col, desc, [f"{col.n_distinct} distinct values"])
         verdict, reasons, runner_up = _integer_labels(col, n)
+        self.runner_up_task = Task.REGRESSION if verdict else Task.MULTICLASS
         if verdict:
             return self.label_vector(col, desc, reasons, runner_up=runner_up)
         return self.continuous(col, desc, reasons, runner_up=runner_up)
@@ -749,6 +756,7 @@ class _Builder:
             )
         elif several <= 0.05 * total:
             runner_up = f"one-hot with errors ({several} rows of {total} have several ones)"
+        self.runner_up_task = Task.MULTICLASS
         if zero:
             self.note(f"{zero} rows have no label on")
         self.class_checks(names, counts, single_label=False)

@@ -158,6 +158,7 @@ class Recommendation:
             "evidence": list(layout.evidence),
             "reading": list(layout.reading),
             "runner_up": layout.runner_up,
+            "runner_up_task": layout.runner_up_task.value if layout.runner_up_task else None,
             "forced": layout.forced,
             "warnings": [d.to_dict() for d in self.diagnostics],
             "source": layout.stats.source.to_dict() if layout.stats is not None else None,

@@ -1145,3 +1145,17 @@ def test_empty_label_set_cells_are_not_missing_targets(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "OH101" not in result.stdout
+
+
+def test_expect_picks_the_runner_up_reading_of_ambiguous_data(tmp_path: Path) -> None:
+    # 100 classes over 600 rows reads as a quantity first, with multiclass as the runner-up.
+    path = tmp_path / "k.csv"
+    path.write_text("k\n" + "".join(f"{(i * 37) % 100}\n" for i in range(600)))
+    head = ["--units", "100", "--activation", "softmax", "--loss",
+            "sparse_categorical_crossentropy"]
+    runner = CliRunner()
+    assert runner.invoke(app, ["check", str(path), *head]).exit_code == 1
+    result = runner.invoke(app, ["check", str(path), "--expect", "multiclass", *head])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["check", str(path), "--expect", "binary", *head])
+    assert result.exit_code == 1 and "OH107" in result.stdout

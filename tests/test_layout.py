@@ -460,3 +460,12 @@ def test_numbers_with_thousands_separators_are_flagged() -> None:
         d.code == "numbers-as-text"
         for d in infer_layout(make_stats({"gas": GASES * 10})).diagnostics
     )
+
+
+def test_runner_up_task_is_the_other_reading() -> None:
+    counts = [0] * 30 + [1] * 80 + [2] * 110 + [3] * 100 + [4] * 70 + [5] * 50 + [6] * 30
+    counts += [7] * 15 + [8] * 8 + [9] * 4 + [10] * 2 + [11] * 1 + [13] * 1
+    assert infer_layout(make_stats({"count": counts})).runner_up_task == Task.MULTICLASS
+    ratings = infer_layout(make_stats({"rating": [1, 2, 3, 4, 5] * 40}))
+    assert ratings.runner_up_task == Task.REGRESSION
+    assert infer_layout(make_stats({"y": [0, 1, 2] * 50})).runner_up_task is None
