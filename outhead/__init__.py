@@ -11,10 +11,11 @@ The library API (no printing anywhere in it)::
 
 from outhead._version import __version__
 from outhead.api import infer_target, inspect_target
-from outhead.checking import (
+from outhead.check import (
     DeclaredHead,
     Expectation,
     Finding,
+    ReadOptions,
     Report,
     TargetSpec,
     check_layout,
@@ -49,6 +50,7 @@ __all__ = [
     "LayoutKind",
     "MetricSpec",
     "OutheadError",
+    "ReadOptions",
     "Recommendation",
     "Report",
     "Source",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from outhead.checking import (
+from outhead.check import (
     RULES,
     DeclaredHead,
     Expectation,
@@ -17,10 +17,10 @@ from outhead.checking import (
     check_head,
     check_layout,
     check_target,
-    loss_family,
     parse_metric,
-    resolve_accuracy,
 )
+from outhead.check.keras_names import loss_family
+from outhead.check.rules.metrics import resolve_accuracy
 from outhead.layout import Layout, LayoutKind, Task
 from tests.layouts import (
     BIN,
@@ -658,7 +658,7 @@ def test_report_to_dict_counts_and_tags_files() -> None:
     ],
 )
 def test_shown_path(path: str, cwd: str | None, shown: str) -> None:
-    from outhead.checking import shown_path
+    from outhead.check.run import shown_path
 
     assert shown_path(path, cwd) == shown
 
@@ -670,7 +670,7 @@ def test_shown_path(path: str, cwd: str | None, shown: str) -> None:
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from outhead.checking import recommended_head  # noqa: E402
+from outhead.check.rules.common import recommended_head  # noqa: E402
 
 CLASSIFICATION_KINDS = (
     LayoutKind.LABEL_VECTOR,
@@ -788,7 +788,7 @@ def test_parse_metric_never_raises(text: str) -> None:
     ],
 )
 def test_is_keras_name(kind: Any, text: str, known: bool) -> None:
-    from outhead.checking import is_keras_name, unknown_name_message
+    from outhead.check.keras_names import is_keras_name, unknown_name_message
 
     assert is_keras_name(kind, text) is known
     assert (unknown_name_message(kind, text) is None) is known
@@ -808,13 +808,13 @@ def test_is_keras_name(kind: Any, text: str, known: bool) -> None:
     ],
 )
 def test_suggest_keras_name(kind: Any, text: str, suggestion: str | None) -> None:
-    from outhead.checking import suggest_keras_name
+    from outhead.check.keras_names import suggest_keras_name
 
     assert suggest_keras_name(kind, text) == suggestion
 
 
 def test_validate_head_names_labels_the_field() -> None:
-    from outhead.checking import validate_head_names
+    from outhead.check.keras_names import validate_head_names
     from outhead.errors import UsageError
 
     labels = {"loss": "L", "activation": "A", "metrics": "M[{i}]"}
@@ -928,7 +928,7 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
     ],
 )
 def test_decisive_evidence(target: Layout, want: Task, decisive: str | None) -> None:
-    from outhead.checking import decisive_evidence
+    from outhead.check.rules.target import decisive_evidence
 
     assert decisive_evidence(target, want) == decisive
 

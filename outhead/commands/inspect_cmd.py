@@ -66,7 +66,7 @@ def inspect(
     json_out = as_json or output_format == ReportFormat.json
     with handle_errors(as_json=json_out):
         from outhead.api import inspect_target
-        from outhead.display import progress_bar
+        from outhead.output.human import progress_bar
 
         with progress_bar(not json_out, f"reading {target}") as progress:
             rec = inspect_target(
@@ -83,6 +83,6 @@ def inspect(
         if json_out:
             print_json(rec.to_dict())
             return
-        from outhead.display import print_report, render_inspect
+        from outhead.output.human import print_report, render_inspect
 
         print_report(render_inspect(rec), width=width)

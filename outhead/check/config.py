@@ -19,7 +19,7 @@ or saved model trained on it::
 
 :func:`find_config` searches upward from a directory the way ruff does (``outhead.toml`` first,
 then a ``pyproject.toml`` that has a ``[tool.outhead]`` table); :func:`load_config` validates and
-returns :class:`~outhead.checking.TargetSpec` objects.
+returns :class:`~outhead.check.model.TargetSpec` objects.
 """
 
 from __future__ import annotations
@@ -30,13 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from outhead.checking import (
-    DeclaredHead,
-    Expectation,
-    ReadOptions,
-    TargetSpec,
-    validate_head_names,
-)
+from outhead.check.keras_names import validate_head_names
+from outhead.check.model import DeclaredHead, Expectation, ReadOptions, TargetSpec
 from outhead.errors import ConfigError, MissingDependencyError, UsageError
 from outhead.layout import Task
 
