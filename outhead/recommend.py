@@ -208,10 +208,14 @@ def _column_summary(col: ColumnStats) -> dict[str, Any]:
 #: From this many classes a top-5 accuracy is worth reporting beside the plain one.
 TOP_K_FROM = 10
 
-_MSE = ("mean_squared_error", "MeanSquaredError")
-_BCE = ("binary_crossentropy", "BinaryCrossentropy")
-_CCE = ("categorical_crossentropy", "CategoricalCrossentropy")
-_SCCE = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
+#: The losses of recommended heads, by family: (Keras string id, class under keras.losses).
+LOSSES: dict[str, tuple[str, str]] = {
+    "regression": ("mean_squared_error", "MeanSquaredError"),
+    "bce": ("binary_crossentropy", "BinaryCrossentropy"),
+    "cce": ("categorical_crossentropy", "CategoricalCrossentropy"),
+    "scce": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"),
+}
+_MSE, _BCE, _CCE, _SCCE = LOSSES["regression"], LOSSES["bce"], LOSSES["cce"], LOSSES["scce"]
 
 _REGRESSION_METRICS = (
     MetricSpec("RootMeanSquaredError", "root_mean_squared_error"),

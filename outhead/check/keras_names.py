@@ -431,18 +431,6 @@ _LOSS_FAMILIES: dict[str, LossFamily] = {
     "mape": "regression",
     "poisson": "regression",
 }
-LOSS_CLASS = {
-    "bce": "BinaryCrossentropy",
-    "cce": "CategoricalCrossentropy",
-    "scce": "SparseCategoricalCrossentropy",
-    "regression": "MeanSquaredError",
-}
-LOSS_ID = {
-    "bce": "binary_crossentropy",
-    "cce": "categorical_crossentropy",
-    "scce": "sparse_categorical_crossentropy",
-    "regression": "mean_squared_error",
-}
 CROSSENTROPY = ("bce", "cce", "scce")
 
 #: Output range of bounded activations (softmax also sums to 1).

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from outhead.check.keras_names import ACTIVATION_RANGE, CROSSENTROPY, MATRIX, MULTI_LABEL
-from outhead.check.rules.common import HeadCtx, Hit, fmt_num, label_range, layer_code, show
+from outhead.check.rules.common import (
+    HeadCtx,
+    Hit,
+    fmt_num,
+    label_range,
+    layer_code,
+    loss_code,
+    show,
+)
 from outhead.check.rules.shapes import labels_outside, matrix_words
 from outhead.layout import LayoutKind
 
@@ -76,8 +84,8 @@ def sigmoid_on_one_hot(c: HeadCtx) -> list[Hit]:
             Hit(
                 "2 sigmoid units on a 2-column one-hot target: it runs, but the two outputs are "
                 "not tied together (they need not sum to 1)",
-                'keras.layers.Dense(1, activation="sigmoid") on column 1 (y = y[:, 1]); '
-                "loss=keras.losses.BinaryCrossentropy()",
+                f"{layer_code(1, 'sigmoid')} on column 1 (y = y[:, 1]); "
+                f"loss={loss_code('BinaryCrossentropy')}",
             )
         ]
     return [
@@ -162,7 +170,7 @@ def bounded_activation_on_unbounded_target(c: HeadCtx) -> list[Hit]:
             "leave that interval (they saturate at its edge), and no framework checks "
             "this",
             f"{layer_code(c.width, 'linear')}  # standardize y if its scale is large; "
-            "loss=keras.losses.MeanSquaredError()",
+            f"loss={loss_code('MeanSquaredError')}",
         )
     ]
 
@@ -180,7 +188,7 @@ def linear_head_on_unit_interval(c: HeadCtx) -> list[Hit]:
         Hit(
             "a linear head on a target within [0, 1] works, but can predict outside the range; "
             "a sigmoid keeps predictions in [0, 1]",
-            'keras.layers.Dense(1, activation="sigmoid"); loss=keras.losses.MeanSquaredError() '
+            f"{layer_code(1, 'sigmoid')}; loss={loss_code('MeanSquaredError')} "
             "(or BinaryCrossentropy(), whose floor is H(y), not 0)",
         )
     ]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from outhead.check.rules.common import HeadCtx, Hit, head_fix, recommended_head
+from outhead.check.rules.common import (
+    HeadCtx,
+    Hit,
+    head_fix,
+    layer_code,
+    loss_code,
+    recommended_head,
+)
 from outhead.check.rules.shapes import labels_outside
 from outhead.layout import LayoutKind, Task
 
@@ -46,7 +53,6 @@ def two_softmax_units_one_hot_binary(c: HeadCtx) -> list[Hit]:
             "2 softmax units with categorical cross-entropy on a 2-column one-hot target is "
             "valid; 1 sigmoid unit on column 1 with binary cross-entropy is the simpler "
             "equivalent",
-            'keras.layers.Dense(1, activation="sigmoid") on y[:, 1]; '
-            "loss=keras.losses.BinaryCrossentropy()",
+            f"{layer_code(1, 'sigmoid')} on y[:, 1]; loss={loss_code('BinaryCrossentropy')}",
         )
     ]

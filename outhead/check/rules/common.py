@@ -89,6 +89,11 @@ def layer_code(units: int, activation: str) -> str:
     return Head(units, activation, "", "").layer_code(bare_linear=True)
 
 
+def loss_code(loss_class: str, *, from_logits: bool = False) -> str:
+    """``keras.losses.BinaryCrossentropy(from_logits=True)``: a loss object as Keras source."""
+    return Head(1, "linear", "", loss_class, from_logits).loss_code()
+
+
 def show(value: Any) -> str:
     """A class or value as a message shows it (``3`` for ``3.0``)."""
     if isinstance(value, float) and value.is_integer():

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from outhead.check.keras_names import (
     CROSSENTROPY,
-    LOSS_CLASS,
-    LOSS_ID,
     PROBABILITY_ACTIVATIONS,
     REGRESSION_KINDS,
 )
-from outhead.check.rules.common import HeadCtx, Hit, layer_code
+from outhead.check.rules.common import HeadCtx, Hit, layer_code, loss_code
+from outhead.recommend import LOSSES
 
 
 def _applies(c: HeadCtx) -> bool:
@@ -29,12 +28,12 @@ def from_logits_after_activation(c: HeadCtx) -> list[Hit]:
     return [
         Hit(
             f"from_logits=True after a {c.act} squashes twice: the TensorFlow backend warns "
-            f'"`{LOSS_ID[c.family]}` received `from_logits=True`, but the `output` argument was '
+            f'"`{LOSSES[c.family][0]}` received `from_logits=True`, but the `output` argument was '
             f"produced by a {act_word} activation and thus does not represent logits. Was this "
             'intended?" and then silently uses the logits, while JAX and torch apply the '
             f"{c.act} again with no warning and barely train",
             f"{layer_code(c.units or c.width, 'linear')}; "
-            f"loss=keras.losses.{LOSS_CLASS[c.family]}(from_logits=True)  "
+            f"loss={loss_code(LOSSES[c.family][1], from_logits=True)}  "
             f"(or keep the {c.act} and drop from_logits)",
         )
     ]
@@ -50,6 +49,6 @@ def linear_head_without_from_logits(c: HeadCtx) -> list[Hit]:
             f"a linear head outputs logits but {c.loss_name} expects probabilities "
             "(from_logits=False): no warning on any backend, the logits are clipped into "
             "[1e-7, 1-1e-7] and the loss is several times higher than it should be",
-            f"loss=keras.losses.{LOSS_CLASS[c.family]}(from_logits=True)",
+            f"loss={loss_code(LOSSES[c.family][1], from_logits=True)}",
         )
     ]
