@@ -583,6 +583,34 @@ def test_project_config_found_upward(
 
 
 @needs_reading
+def test_a_configured_target_is_told_its_keys_not_the_flags(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    write_csv(root / "data" / "prices.csv", regression())
+    with (root / "pyproject.toml").open("a") as config:
+        config.write('\n[[tool.outhead.targets]]\npath = "data/prices.csv"\nclasses = 3\n')
+    monkeypatch.chdir(root)
+    _, out, _ = run(runner, "--json")
+    messages = {f["code"]: f for f in json.loads(out)["findings"]}
+    assert messages["OH103"]["message"].startswith("class Rn from classes has no rows")
+    assert messages["OH107"]["message"].startswith("classes was given but the target reads as")
+    assert messages["OH107"]["fix"] == "check the column (columns) or drop classes"
+    assert "--" not in messages["OH103"]["message"] + messages["OH107"]["message"]
+
+
+def test_the_command_line_is_told_its_flags() -> None:
+    from outhead.check import Expectation, check_target
+    from outhead.layout import Task
+    from tests.layouts import MC3, REG
+
+    (finding,) = check_target(REG, Expectation(classes=3))
+    assert finding.message.startswith("--classes was given")
+    (finding,) = check_target(MC3, Expectation(task=Task.MULTILABEL))
+    assert finding.message.startswith("--expect multilabel but")
+
+
+@needs_reading
 def test_project_config_strict_and_explicit(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

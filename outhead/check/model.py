@@ -131,6 +131,31 @@ class DeclaredHead:
 
 
 @dataclass(frozen=True)
+class OptionNames:
+    """How the options of an expectation are named where they were given, for the messages.
+
+    The command line gives flags (``--classes 6``, the default); a configuration file gives
+    keys (``classes = 6``): :data:`outhead.check.config.CONFIG_KEYS`.
+    """
+
+    expect: str = "--expect"
+    classes: str = "--classes"
+    allow_missing: str = "--allow-missing"
+    max_imbalance: str = "--max-imbalance"
+    column: str = "--column"
+    keys: bool = False
+    """Names are configuration keys (``key = value``), not flags (``--flag value``)."""
+
+    def given(self, option: str, value: object) -> str:
+        """``--classes 6`` or ``classes = 6``."""
+        return f"{option} = {value}" if self.keys else f"{option} {value}"
+
+    def turn_on(self, option: str) -> str:
+        """``pass --allow-missing`` or ``set allow_missing = true``."""
+        return f"set {option} = true" if self.keys else f"pass {option}"
+
+
+@dataclass(frozen=True)
 class Expectation:
     """What the project says the target should be (``--expect``, ``--classes``...)."""
 
@@ -140,6 +165,8 @@ class Expectation:
     allow_missing: bool = False
     max_imbalance: float | None = None
     """Largest class / smallest class ratio above which the check fails."""
+    names: OptionNames = field(default_factory=OptionNames)
+    """How the messages name these options (flags or configuration keys)."""
 
 
 @dataclass(frozen=True)

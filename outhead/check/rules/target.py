@@ -11,6 +11,7 @@ from outhead.check.keras_names import (
     SINGLE_LABEL_MATRIX,
     n_classes,
 )
+from outhead.check.model import OptionNames
 from outhead.check.rules.common import Hit, TargetCtx, fmt_num, recommended_head, rows_text, show
 from outhead.layout import Layout, LayoutKind, Task
 from outhead.stats import MISSING_TOKENS, TargetStats
@@ -51,11 +52,12 @@ def missing_values(t: TargetCtx) -> list[Hit]:
     if n_inf:
         what += f" ({n_inf} of them ±inf)"
     fix = drop_missing_fix(stats)
+    names = t.expect.names
     if t.expect.allow_missing:
         return [
             Hit(
                 f"{what} (first {rows_text(rows)}, counting from 0), allowed by "
-                "--allow-missing: drop or mask those rows before fit()",
+                f"{_allowed(names)}: drop or mask those rows before fit()",
                 fix,
                 severity="note",
             )
@@ -65,7 +67,7 @@ def missing_values(t: TargetCtx) -> list[Hit]:
             f"{what} in the target (first {rows_text(rows)}, counting from 0): Keras raises no "
             "error, the loss is nan from the first epoch on every backend while accuracy keeps "
             "printing",
-            f"{fix}  (or pass --allow-missing)",
+            f"{fix}  (or {names.turn_on(names.allow_missing)})",
         )
     ]
 
@@ -96,14 +98,14 @@ def task_mismatch(t: TargetCtx) -> list[Hit]:
     layout, expect = t.layout, t.expect
     if layout is None:
         return []
-    want = expect.task
+    want, names = expect.task, expect.names
     if want is None:
         if expect.classes is not None and not _has_classes(layout):
             return [
                 Hit(
-                    f"--classes was given but the target reads as {layout.task.value} "
+                    f"{names.classes} was given but the target reads as {layout.task.value} "
                     f"({layout.kind.value}), not as labels",
-                    "check the column (--column) or drop --classes",
+                    f"check the column ({names.column}) or drop {names.classes}",
                 )
             ]
         return []
@@ -128,8 +130,8 @@ def task_mismatch(t: TargetCtx) -> list[Hit]:
     evidence = f"; {line}" if line else ""
     return [
         Hit(
-            f"--expect {want.value} but the target reads as {got}{evidence}",
-            "fix the export of the target, or the expectation (--expect)",
+            f"{names.given(names.expect, want.value)} but the target reads as {got}{evidence}",
+            f"fix the export of the target, or the expectation ({names.expect})",
         )
     ]
 
@@ -217,6 +219,10 @@ def one_hot_row_sum(t: TargetCtx) -> list[Hit]:
     ]
 
 
+def _allowed(names: OptionNames) -> str:
+    return f"{names.allow_missing} = true" if names.keys else names.allow_missing
+
+
 def _has_classes(layout: Layout) -> bool:
     return layout.is_classification and layout.classes is not None
 
@@ -260,7 +266,7 @@ def single_class(t: TargetCtx) -> list[Hit]:
 
 def missing_class(t: TargetCtx) -> list[Hit]:
     """OH103: a class expected by ``classes`` (or a label column) has no rows."""
-    layout, want = t.layout, t.expect.classes
+    layout, want, n = t.layout, t.expect.classes, t.expect.names
     if layout is None or not _has_classes(layout):
         return []
     pairs = _present_classes(layout)
@@ -271,7 +277,7 @@ def missing_class(t: TargetCtx) -> list[Hit]:
             return []
         return [
             Hit(
-                f"--classes {want} but the target has {len(present)} classes "
+                f"{n.given(n.classes, want)} but the target has {len(present)} classes "
                 f"({', '.join(show(c) for c in present)})"
                 + (f"; no rows for {', '.join(show(c) for c in empty)}" if empty else ""),
                 f"restore the missing rows; keep keras.layers.Dense({want}, ...) so class ids "
@@ -296,7 +302,7 @@ def missing_class(t: TargetCtx) -> list[Hit]:
         return []
     return [
         Hit(
-            f"class{'es' if len(missing) > 1 else ''} {', '.join(missing)} from --classes "
+            f"class{'es' if len(missing) > 1 else ''} {', '.join(missing)} from {n.classes} "
             f"{'have' if len(missing) > 1 else 'has'} no rows in the target",
             "restore the missing rows (a filter or a join dropped them); keep the head at "
             f"keras.layers.Dense({len(want)}, ...) so class ids stay stable",
@@ -306,7 +312,7 @@ def missing_class(t: TargetCtx) -> list[Hit]:
 
 def unexpected_class(t: TargetCtx) -> list[Hit]:
     """OH104: the target has a class that ``classes`` does not list."""
-    layout, want = t.layout, t.expect.classes
+    layout, want, n = t.layout, t.expect.classes, t.expect.names
     if layout is None or not _has_classes(layout) or want is None:
         return []
     present = _present(layout)
@@ -315,9 +321,9 @@ def unexpected_class(t: TargetCtx) -> list[Hit]:
             return []
         return [
             Hit(
-                f"--classes {want} but the target has {len(present)} classes "
+                f"{n.given(n.classes, want)} but the target has {len(present)} classes "
                 f"({', '.join(show(c) for c in present)})",
-                f"update --classes to {len(present)} and the head to "
+                f"update {n.classes} to {len(present)} and the head to "
                 f"{recommended_head(layout).layer_code()}",
             )
         ]
@@ -327,15 +333,15 @@ def unexpected_class(t: TargetCtx) -> list[Hit]:
     return [
         Hit(
             f"the target has class{'es' if len(extra) > 1 else ''} "
-            f"{', '.join(show(c) for c in extra)} that --classes does not list",
-            "add the class to --classes (and a unit to the head) or drop its rows",
+            f"{', '.join(show(c) for c in extra)} that {n.classes} does not list",
+            f"add the class to {n.classes} (and a unit to the head) or drop its rows",
         )
     ]
 
 
 def class_imbalance(t: TargetCtx) -> list[Hit]:
     """OH105: the largest class has more than ``max_imbalance`` times the smallest's rows."""
-    layout, limit = t.layout, t.expect.max_imbalance
+    layout, limit, names = t.layout, t.expect.max_imbalance, t.expect.names
     if layout is None or not _has_classes(layout) or limit is None or layout.class_counts is None:
         return []
     pairs = [(c, n) for c, n in _present_classes(layout) if n]
@@ -356,11 +362,12 @@ def class_imbalance(t: TargetCtx) -> list[Hit]:
         k = len(pairs)
         weights = ", ".join(f"{i}: {total / (k * n):.2f}" for i, (_, n) in enumerate(pairs))
         fix = f"model.fit(x, y, class_weight={{{weights}}})"
+    past = names.given(names.max_imbalance, fmt_num(limit))
     return [
         Hit(
             f"class {show(big[0])!r} has {big[1]} rows, {ratio:.1f}× class {show(small[0])!r} "
-            f"({small[1]} rows), past --max-imbalance {fmt_num(limit)}: accuracy will look good "
-            "while the small class is never predicted",
+            f"({small[1]} rows), past {past}: accuracy will look good while the small class is "
+            "never predicted",
             fix,
         )
     ]
