@@ -6,6 +6,7 @@ comes from the :class:`Recommendation` it returns, including the Keras source li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -31,9 +32,22 @@ class MetricSpec:
     """The name Keras logs it under (``binary_accuracy``, ``auc``, ``precision``...)."""
     args: tuple[tuple[str, Any], ...] = ()
 
-    def code(self, module: str = "keras.metrics") -> str:
-        """The constructor call, e.g. ``keras.metrics.AUC(multi_label=True, num_labels=6)``."""
-        inner = ", ".join(f"{k}={_py(v)}" for k, v in self.args)
+    def code(
+        self,
+        module: str = "keras.metrics",
+        *,
+        named: bool = False,
+        literal: Callable[[Any], str] = _py,
+    ) -> str:
+        """The constructor call, e.g. ``keras.metrics.AUC(multi_label=True, num_labels=6)``.
+
+        Args:
+            module: the module the class is written under.
+            named: pass ``name=`` too (the key Keras logs the metric under).
+            literal: how values are written (the scaffold passes its checked-literal filter).
+        """
+        args = [*self.args, ("name", self.name)] if named else self.args
+        inner = ", ".join(f"{k}={literal(v)}" for k, v in args)
         return f"{module}.{self.cls}({inner})"
 
     def to_dict(self) -> dict[str, Any]:

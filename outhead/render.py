@@ -116,6 +116,8 @@ class HeadPlan:
     """Split train/validation/test per class."""
     dropped_metrics: tuple[str, ...] = field(default=())
     """Metrics of the recommendation left out because they cannot read logits."""
+    metric_code: tuple[str, ...] = field(default=())
+    """The metrics as Keras source, each named (``keras.metrics.AUC(name="auc")``)."""
     notes: tuple[str, ...] = field(default=())
     """Options that did not apply to this head and were ignored, one sentence each."""
 
@@ -181,6 +183,10 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
     # Pasted into the script as code: they must be plain names, never text from the data.
     identifier(head.activation)
     identifier(head.loss_class)
+    for metric in metrics:
+        identifier(metric.cls)
+        for key, _ in metric.args:
+            identifier(key)
     single_label = encoding in ("binary", "index") or (rec.layout.kind is LayoutKind.ONE_HOT)
     return HeadPlan(
         head=head,
@@ -193,6 +199,7 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
         class_weight=single_label and bool(recommendation.class_weight),
         stratify=single_label,
         dropped_metrics=dropped,
+        metric_code=tuple(m.code(named=True, literal=py_literal) for m in metrics),
         notes=tuple(notes),
     )
 
