@@ -139,6 +139,8 @@ SMALL_SAMPLE = 30
 #: Rows of soft labels may miss 1 by this much (rounded exports), and by half a hundredth per
 #: column beyond that: k values rounded to 2 decimals can be off by k * 0.005 together.
 SOFT_LABEL_TOLERANCE = 0.02
+#: A pair of values ``a`` and ``1 - a`` with ``a`` up to this is a 0/1 label smoothed by ``a``.
+SMOOTHED_LABEL_MAX = 0.2
 #: More regression targets than this in one table smells of a feature table read whole.
 WIDE_TARGET = 10
 #: Column names that usually hold the target, suggested when a table is read whole.
@@ -178,6 +180,12 @@ def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
     if all(c.type == "empty" for c in stats.columns):
         raise TargetError(
             f"target is all missing ({stats.n_rows} rows, every cell empty)", path=stats.source.path
+        )
+    if stats.n_rows == 1:
+        raise TargetError(
+            "only 1 data row: a single example is nothing to learn from (is the rest of the "
+            "file missing, or was a data row read as the header?)",
+            path=stats.source.path,
         )
     builder = _Builder(stats, forced)
     if stats.labelsets is not None and forced in (None, Task.MULTILABEL):
@@ -390,7 +398,18 @@ class _Builder:
                 "(one column per label) or a column of label sets such as 'Kr|Xe'"
             )
         if col.counts is not None and col.n_distinct == 2:
-            return self.label_vector(col, desc, ["2 distinct values: a binary label"])
+            if self.forced is not None or _label_pair(col):
+                return self.label_vector(col, desc, ["2 distinct values: a binary label"])
+            # Two levels of a quantity (0 and 0.5, 0.1 and 0.6): labels are whole numbers
+            # (0/1, 1/2, -1/+1) or a smoothed 0/1 pair (0.1/0.9), never such a pair.
+            self.runner_up = "binary, if the 2 values are codes for 2 classes (pass --task binary)"
+            self.runner_up_task = Task.BINARY
+            reason = (
+                f"2 distinct values, {_num(float(lo))} and {_num(float(hi))}, that are not a "
+                "label pair (0/1, another pair of whole numbers, or smoothed labels such as "
+                "0.1/0.9): two levels of a quantity"
+            )
+            return self.continuous(col, desc, [reason], runner_up=self.runner_up)
         if self.forced in (Task.MULTICLASS, Task.BINARY):
             if self.forced == Task.BINARY:
                 raise self.usage(
@@ -578,6 +597,15 @@ class _Builder:
                 f"targets): pick the label column ('{hint}'?)"
             )
         live = tuple(c for c in cols if c.type != "empty")
+        if all(c.counts is not None and c.n_distinct == 1 for c in live):
+            from outhead.errors import TargetError
+
+            row = ", ".join(format_label(next(iter(c.counts or {}))) for c in live[:8])
+            raise TargetError(
+                f"every target column holds a single value (each row reads {row}"
+                f"{', ...' if len(live) > 8 else ''}): there is nothing to learn",
+                path=self.path,
+            )
         self.missing(cols)
         values = _matrix_values(live)
         m = self.stats.matrix
@@ -817,6 +845,14 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
             f"{per_class:.0f} rows each on average: class ids"
         ]
         return True, reasons, f"regression on a count ({k} levels)"
+    if n < SMALL_SAMPLE and lo == 0.0 and contiguous and k <= SMALL_K:
+        # A few rows of 1, 0, 2: too few to repeat a value, but exactly the ids 0..K-1 that
+        # class labels are stored as; a quantity would rarely land on them.
+        reasons = [
+            f"{k} distinct whole numbers forming exactly 0..{_num(hi)} over only {n} rows: "
+            "most likely class ids, but so few rows cannot tell them from a quantity"
+        ]
+        return True, reasons, f"regression on a count or score ({k} levels)"
     why = f"{k} distinct whole numbers over {n} rows"
     if per_class < 2:
         why += " (most values occur once)"
@@ -826,6 +862,15 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
     likely_ids = starts and compact and k <= SMALL_K * 5 and per_class >= 3
     runner = f"multiclass with {k} classes" if likely_ids else None
     return False, [why], runner
+
+
+def _label_pair(col: ColumnStats) -> bool:
+    """Whether the 2 values of a numeric column can be the 2 labels of a binary target: whole
+    numbers (0/1, 1/2, -1/+1), or 0/1 smoothed symmetrically (0.1/0.9, 0.05/0.95)."""
+    if col.all_integer:
+        return True
+    lo, hi = float(col.minimum or 0.0), float(col.maximum or 0.0)
+    return 0.0 <= lo <= SMOOTHED_LABEL_MAX and math.isclose(lo + hi, 1.0)
 
 
 def _count_shaped(col: ColumnStats) -> bool:
@@ -905,6 +950,10 @@ def _matrix_values(cols: tuple[ColumnStats, ...]) -> tuple[float, ...] | None:
             if len(seen) > 2:
                 return None
     if not all(v.is_integer() for v in seen) or (len(seen) == 1 and not seen <= {0.0, 1.0}):
+        return None
+    # An indicator is "off" as 0 or as the negative of "on" (-1/+1); a matrix of 1s and 2s
+    # (or 3s and 7s) is counts or codes, not yes/no.
+    if len(seen) == 2 and 0.0 not in seen and sum(seen) != 0.0:
         return None
     return tuple(sorted(seen))
 
