@@ -2226,13 +2226,17 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         header=opts.header,
         sep=opts.sep,
     )
+    second_reading: Finding | None = None
     try:
         layout = infer_layout(stats)
         expected = spec.expect.task
         if expected is not None and layout.task != expected and layout.runner_up_task == expected:
             # The data reads both ways and the project says which: check the expected reading
-            # (as `inspect --task` would) rather than fail on the first guess.
-            layout = _forced_reading(stats, expected) or layout
+            # (as `inspect --task` would) rather than fail on the first guess, but say so.
+            forced = _forced_reading(stats, expected)
+            if forced is not None:
+                second_reading = _checked_as_second_reading(layout, expected)
+                layout = forced
     except TargetError as exc:
         finding = _degenerate_target(stats, str(exc.message))
         if finding is None:
@@ -2241,7 +2245,27 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         if finding.code == "OH102":
             found += _check_missing(stats, spec.expect)
         return FileResult(name, tuple(replace(f, file=name) for f in found), layout=None, head=head)
-    return check_layout(layout, spec.expect, head, file=name)
+    result = check_layout(layout, spec.expect, head, file=name)
+    if second_reading is not None:
+        result = replace(result, findings=(replace(second_reading, file=name), *result.findings))
+    return result
+
+
+def _checked_as_second_reading(layout: Layout, expected: Task) -> Finding:
+    """OH107 as a warning: ``--expect`` picked inference's runner-up over its first reading
+    (1,797 labels 0..9 expected as a regression), so a CI gate hears what inspect would say."""
+    got = f"{layout.task.value} ({layout.kind.value}"
+    if layout.classes is not None:
+        got += f", {_n_classes(layout)} classes"
+    line = decisive_evidence(layout, expected)
+    return _finding(
+        "OH107",
+        f"--expect {expected.value}, but inspect reads the target as {got})"
+        f"{f': {line}' if line else ''}; it was checked as {expected.value}, its second reading",
+        "if the values are what inspect says, fix the expectation (--expect); --strict fails "
+        "on this",
+        severity="warning",
+    )
 
 
 def _forced_reading(stats: TargetStats, task: Task) -> Layout | None:
