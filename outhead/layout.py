@@ -87,6 +87,9 @@ class Layout:
     """Matrices coded with another pair than 0/1 (e.g. -1/+1): (negative, positive)."""
     separator: str | None = None
     """Label sets: the separator between labels."""
+    dropped_class: str | None = None
+    """Drop-first dummies: the name given to the class whose column was dropped (the rows with
+    no 1). It is class 0, ``classes[0]``; the file's columns are classes 1..K-1."""
     target_range: tuple[float, float] | None = None
     """Numeric targets: (min, max) over all target columns."""
     target_mean: tuple[float, ...] | None = None
@@ -139,6 +142,9 @@ SMALL_SAMPLE = 30
 #: Rows of soft labels may miss 1 by this much (rounded exports), and by half a hundredth per
 #: column beyond that: k values rounded to 2 decimals can be off by k * 0.005 together.
 SOFT_LABEL_TOLERANCE = 0.02
+#: An indicator matrix with no row of several 1s reads as drop_first dummies (exclusive classes)
+#: when independent labels would have put several 1s in at least this many rows.
+DROP_FIRST_EVIDENCE = 3.0
 #: A pair of values ``a`` and ``1 - a`` with ``a`` up to this is a 0/1 label smoothed by ``a``.
 SMOOTHED_LABEL_MAX = 0.2
 #: More regression targets than this in one table smells of a feature table read whole.
@@ -764,6 +770,13 @@ class _Builder:
                 indicator_values=indicator_values,
                 runner_up=runner,
             )
+        if (
+            not several
+            and zero
+            and self.forced is None
+            and _chance_of_overlap(counts, total) * total >= DROP_FIRST_EVIDENCE
+        ):
+            return self.drop_first(names, counts, zero, total, indicator_values)
         mean = sum(s * c for s, c in sums.items()) / max(1, total)
         if several:
             self.note(
@@ -798,8 +811,88 @@ class _Builder:
             runner_up=runner_up,
         )
 
+    def drop_first(
+        self,
+        names: tuple[str, ...],
+        counts: tuple[int, ...],
+        zero: int,
+        total: int,
+        indicator_values: tuple[float, float] | None,
+    ) -> Layout:
+        """Dummies with the first category left out (``pandas.get_dummies(drop_first=True)``):
+        K-1 columns of exclusive classes, and the rows with no 1 are the K-th, dropped class."""
+        k = len(names)
+        expected = _chance_of_overlap(counts, total) * total
+        dropped = _dropped_name(names)
+        self.note(
+            f"no row holds more than one 1, and {zero} rows hold none; independent labels this "
+            f"frequent would put several 1s in about {expected:.0f} of {total} rows, so the "
+            "classes exclude each other"
+        )
+        self.note(
+            f"exclusive classes with one class left out (drop_first dummies): the {zero} rows of "
+            f"no 1 are the dropped class, named '{dropped}' here"
+        )
+        self.note(f"{k + 1} exclusive classes: the {k} columns and the dropped one")
+        self.diag(
+            "drop-first",
+            f"the dropped class '{dropped}' ({zero} rows) has no column: a softmax "
+            f"over the {k} columns cannot predict it, and categorical cross-entropy gives its "
+            "rows a loss of 0",
+            "add its column back before training: y = np.column_stack([1 - y.sum(axis=1), y]) "
+            "(the scaffolded script does), or pass --task multilabel if the labels are "
+            "independent",
+            "note",
+        )
+        self.runner_up = f"{k} independent yes/no labels (pass --task multilabel)"
+        self.runner_up_task = Task.MULTILABEL
+        classes = (dropped, *names)
+        class_counts = (zero, *counts)
+        self.class_checks(classes, class_counts, single_label=True)
+        return self.finish(
+            LayoutKind.ONE_HOT,
+            Task.MULTICLASS,
+            k + 1,
+            classes=classes,
+            class_counts=class_counts,
+            indicator_values=indicator_values,
+            dropped_class=dropped,
+        )
+
 
 # -- pure helpers ------------------------------------------------------------------------------
+
+
+def _chance_of_overlap(counts: tuple[int, ...], total: int) -> float:
+    """The chance that a row holds several 1s if the labels were independent with the rates
+    ``counts / total``: 1 - P(no 1) - P(exactly one 1)."""
+    if total <= 0:
+        return 0.0
+    rates = [min(1.0, c / total) for c in counts]
+    none = math.prod(1.0 - p for p in rates)
+    one = sum(
+        p * math.prod(1.0 - q for j, q in enumerate(rates) if j != i) for i, p in enumerate(rates)
+    )
+    return max(0.0, 1.0 - none - one)
+
+
+def _dropped_name(names: tuple[str, ...]) -> str:
+    """A name for the class ``drop_first`` left out: the integer code before the first one
+    (columns ``1, 2, 3`` were codes ``0..3``), else the columns' common prefix + ``(dropped)``."""
+    stripped = [n.strip() for n in names]
+    if all(re.fullmatch(r"-?\d+", n) for n in stripped):
+        codes = sorted(int(n) for n in stripped)
+        if codes == list(range(codes[0], codes[0] + len(codes))):
+            return str(codes[0] - 1)
+    prefix = names[0]
+    for n in names[1:]:
+        while not n.startswith(prefix):
+            prefix = prefix[:-1]
+    cut = max(prefix.rfind(ch) for ch in "_-.: ")
+    name = (prefix[: cut + 1] if cut >= 0 else "") + "(dropped)"
+    while name in names:
+        name = "_" + name
+    return name
 
 
 def balanced_class_weight(counts: tuple[int, ...]) -> dict[int, float]:

@@ -330,8 +330,8 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
     or strongly). A first row that is exactly ``0, 1, ...``
     over numeric rows (pandas' default column names) is a header too, and so is a row of
     distinct numbers of which some cannot be data (``1960`` over 0/1 cells, ``1`` over
-    True/False: the names ``pandas.get_dummies`` gives to years or integer codes). A file of one line is a
-    header when every cell is text (so a lone ``label`` line is an empty target).
+    True/False: the names ``pandas.get_dummies`` gives to years or integer codes). A file of
+    one line is a header when every cell is text (so a lone ``label`` line is an empty target).
 
     Returns:
         (is_header, reason) - the reason in words, for the note shown to the user.

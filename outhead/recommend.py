@@ -446,6 +446,11 @@ def recommend(
                 "categorical cross-entropy: it compares the predicted distribution with the "
                 "target distribution, soft labels included"
             )
+        elif layout.dropped_class is not None:
+            loss_why = (
+                "categorical cross-entropy: the labels are one-hot rows once the dropped class "
+                "has its column back"
+            )
         else:
             loss_why = (
                 "categorical cross-entropy: the labels are one-hot rows "
