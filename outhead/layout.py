@@ -457,6 +457,10 @@ class _Builder:
             )
         n = sum(col.counts.values())
         reasons = [f"{col.type} values: labels, not numbers"]
+        for word in col.label_tokens:
+            reasons.append(
+                f"'{word}' is a label here, as frequent as the others, not a missing cell"
+            )
         numeric = _numbers_as_text(col.counts)
         if numeric:
             self.diag(
