@@ -9,6 +9,7 @@ read the sensible way or refused with one clear line, never a crash.
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 
@@ -461,9 +462,10 @@ def test_property_tiny_targets_read_sensibly_or_are_refused(
         # Within [0, 1]: a bounded quantity, unless the values are a label pair (0/1).
         assert layout.task in (Task.BOUNDED_REGRESSION, Task.BINARY, Task.MULTICLASS)
         if not all(float(v).is_integer() for v in values):
-            assert layout.task == Task.BOUNDED_REGRESSION or len(values) == 2 and (
-                layout.task == Task.BINARY
-            )
+            # ... or a pair of smoothed labels such as 0.1 / 0.9
+            pair = sorted(map(float, values))
+            smoothed = len(pair) == 2 and math.isclose(sum(pair), 1.0) and pair[0] <= 0.2
+            assert layout.task == (Task.BINARY if smoothed else Task.BOUNDED_REGRESSION)
     elif kind == "reals" and not all(float(v).is_integer() for v in values):
         assert layout.task in (Task.REGRESSION, Task.BOUNDED_REGRESSION)
         assert len(values) > 2 or layout.task != Task.BINARY
@@ -476,3 +478,12 @@ def test_property_tiny_targets_read_sensibly_or_are_refused(
         assert layout.kind == LayoutKind.PROBABILITIES
     elif kind == "multi-regression" and not all(float(v).is_integer() for r in rows for v in r):
         assert layout.kind in (LayoutKind.MULTI_CONTINUOUS, LayoutKind.PROBABILITIES)
+
+
+@pytest.mark.parametrize(
+    ("pair", "task"), [((0.2, 0.8), Task.BINARY), ((0.3, 0.7), Task.BOUNDED_REGRESSION)]
+)
+def test_smoothed_label_pairs(tmp_path: Path, pair: tuple[float, float], task: Task) -> None:
+    path = tmp_path / "y.csv"
+    path.write_text("y\n" + "".join(f"{pair[i % 2]}\n" for i in range(3)))
+    assert infer_target(path).task == task
