@@ -363,16 +363,42 @@ def test_drop_first_scaffold_restores_the_dropped_column(
         app, ["scaffold", str(path), "-t", "k_b", "-t", "k_c", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    script = out.read_text()
-    assert 'CLASSES = ["k_(dropped)", "k_b", "k_c"]' in script
-    assert "np.column_stack([~on.any(axis=1), on])" in script
-    namespace: dict = {}
-    start = script.index("def encode_target")
-    exec("import numpy as np\n" + script[start : script.index("\n\n\n", start)], namespace)
-    import pandas as pd
+    script = script_functions(out)
+    assert script["CLASSES"] == ["k_(dropped)", "k_b", "k_c"]
+    target = script["load_table"](str(path))[["k_b", "k_c"]]
+    y = script["encode_target"](target)
+    assert y.shape == (60, 3) and (y.sum(axis=1) == 1).all()
+    assert y[:, 0].tolist() == [float(not any(r)) for r in rows]
 
-    frame = pd.DataFrame({"k_b": [0, 1, 0], "k_c": [0, 0, 1]})
-    assert namespace["encode_target"](frame).tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+
+def script_functions(script: Path) -> dict:
+    """The constants and functions of a scaffolded script, without importing Keras."""
+    text = script.read_text()
+    text = text[: text.index("\ndef main(")]
+    text = text.replace("import keras\n", "").replace("import tensorflow as tf\n", "")
+    namespace: dict = {"__name__": "scaffolded"}
+    exec(compile(text, str(script), "exec"), namespace)
+    return namespace
+
+
+def test_none_label_scaffold_keeps_it_in_the_target_only(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    labels = ["None", "Some", "Marked"] * 20
+    lines = ["dose,age,improved"]
+    lines += [f"{i % 5 if i % 9 else 'None'},{30 + i},{lab}" for i, lab in enumerate(labels)]
+    path = tmp_path / "arthritis.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "train.py"
+    result = runner.invoke(app, ["scaffold", str(path), "-t", "improved", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    script = script_functions(out)
+    assert script["LABEL_TOKENS"] == ["None"]
+    table = script["load_table"](str(path))
+    assert table["improved"].value_counts().to_dict() == {"None": 20, "Some": 20, "Marked": 20}
+    assert table["dose"].dtype.kind == "f" and table["dose"].isna().sum() == 7
+    ids = script["encode_target"](table[["improved"]])
+    assert sorted(set(ids.tolist())) == [0, 1, 2]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,3 +513,38 @@ def test_smoothed_label_pairs(tmp_path: Path, pair: tuple[float, float], task: T
     path = tmp_path / "y.csv"
     path.write_text("y\n" + "".join(f"{pair[i % 2]}\n" for i in range(3)))
     assert infer_target(path).task == task
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["drop-first", "none-label"])
+def test_scaffolded_script_learns_the_edge_case(tmp_path: Path, case: str) -> None:
+    """Drop-first dummies and a ``None`` label, in one table with features that carry the
+    class: the rendered script trains with TensorFlow and beats the baseline."""
+    from tests.test_scaffold_e2e import E2E, run_case
+
+    rng = np.random.default_rng(5)
+    n = 400
+    x = rng.normal(size=(n, 3))
+    cls = np.argmax(x @ rng.normal(size=(3, 3)) + 0.3 * rng.normal(size=(n, 3)), axis=1)
+    data = tmp_path / "data"
+    data.mkdir()
+    header = ["x1", "x2", "x3"]
+    if case == "drop-first":
+        columns: tuple[str, ...] = ("k_b", "k_c")
+        rows = [[*map(float, xs), int(c == 1), int(c == 2)] for xs, c in zip(x, cls, strict=True)]
+        head = (3, "softmax", "CategoricalCrossentropy")
+    else:
+        columns = ("improved",)
+        names = np.array(["None", "Some", "Marked"])
+        rows = [[*map(float, xs), names[c]] for xs, c in zip(x, cls, strict=True)]
+        head = (3, "softmax", "SparseCategoricalCrossentropy")
+    _write(data / "table.csv", [*header, *columns], rows)
+    run = run_case(E2E(case, "table.csv", None, head, target_columns=columns), tmp_path / "run",
+                   data=data)
+    assert run.proc.returncode == 0, run.proc.stdout[-3000:] + run.proc.stderr[-3000:]
+    assert run.result.recommendation.layout.n_outputs == 3
+    metrics = json.loads((run.out / "metrics.json").read_text())
+    accuracy = next(k for k in metrics["test"] if k.endswith("categorical_accuracy"))
+    assert metrics["test"][accuracy] > metrics["baseline"][accuracy] + 0.2
+    labels = json.loads((run.out / "labels.json").read_text())
+    assert len(labels["classes"]) == 3
