@@ -733,6 +733,14 @@ class _Builder:
             and self.forced != Task.MULTILABEL
             and (zero + several) <= ONE_HOT_TOLERANCE * total
         )
+        if (
+            not looks_one_hot
+            and not several
+            and zero
+            and self.forced in (None, Task.MULTICLASS)
+            and _chance_of_overlap(counts, total) * total >= DROP_FIRST_EVIDENCE
+        ):
+            return self.drop_first(names, counts, zero, total, indicator_values)
         if self.forced == Task.MULTICLASS and not looks_one_hot:
             self.disagree(
                 f"{zero + several} of {total} rows do not hold exactly one 1, so the classes "
@@ -774,13 +782,6 @@ class _Builder:
                 indicator_values=indicator_values,
                 runner_up=runner,
             )
-        if (
-            not several
-            and zero
-            and self.forced is None
-            and _chance_of_overlap(counts, total) * total >= DROP_FIRST_EVIDENCE
-        ):
-            return self.drop_first(names, counts, zero, total, indicator_values)
         mean = sum(s * c for s, c in sums.items()) / max(1, total)
         if several:
             self.note(

@@ -332,6 +332,8 @@ def test_drop_first_dummies_are_exclusive_classes(
     assert "drop-first" in [w["code"] for w in doc["warnings"]]
     forced = inspect_json(runner, str(path), "--task", "multilabel")
     assert (forced["layout"], forced["units"]) == ("multi-hot", k - 1)
+    forced = inspect_json(runner, str(path), "--task", "multiclass")
+    assert (forced["layout"], forced["units"], forced["forced"]) == ("one-hot", k, True)
 
 
 def test_drop_first_boolean_dummies_of_integer_codes(runner: CliRunner, tmp_path: Path) -> None:
