@@ -550,3 +550,28 @@ def test_scaffolded_script_learns_the_edge_case(tmp_path: Path, case: str) -> No
     assert metrics["test"][accuracy] > metrics["baseline"][accuracy] + 0.2
     labels = json.loads((run.out / "labels.json").read_text())
     assert len(labels["classes"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("names", "dropped"),
+    [
+        (("colour_g", "colour_r"), "colour_(dropped)"),
+        (("b", "c", "d"), "(dropped)"),
+        (("1", "2", "3"), "0"),
+        (("1961", "1962"), "1960"),
+        (("2", "5"), "(dropped)"),
+        (("(dropped)", "x"), "_(dropped)"),
+    ],
+)
+def test_dropped_class_names(names: tuple[str, ...], dropped: str) -> None:
+    from outhead.layout import _dropped_name
+
+    assert _dropped_name(names) == dropped
+
+
+def test_chance_of_overlap() -> None:
+    from outhead.layout import _chance_of_overlap
+
+    assert _chance_of_overlap((50, 50), 100) == pytest.approx(0.25)
+    assert _chance_of_overlap((10, 0, 0), 100) == 0.0
+    assert _chance_of_overlap((), 0) == 0.0
