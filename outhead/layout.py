@@ -87,6 +87,9 @@ class Layout:
     """Matrices coded with another pair than 0/1 (e.g. -1/+1): (negative, positive)."""
     separator: str | None = None
     """Label sets: the separator between labels."""
+    dropped_class: str | None = None
+    """Drop-first dummies: the name given to the class whose column was dropped (the rows with
+    no 1). It is class 0, ``classes[0]``; the file's columns are classes 1..K-1."""
     target_range: tuple[float, float] | None = None
     """Numeric targets: (min, max) over all target columns."""
     target_mean: tuple[float, ...] | None = None
@@ -139,6 +142,11 @@ SMALL_SAMPLE = 30
 #: Rows of soft labels may miss 1 by this much (rounded exports), and by half a hundredth per
 #: column beyond that: k values rounded to 2 decimals can be off by k * 0.005 together.
 SOFT_LABEL_TOLERANCE = 0.02
+#: An indicator matrix with no row of several 1s reads as drop_first dummies (exclusive classes)
+#: when independent labels would have put several 1s in at least this many rows.
+DROP_FIRST_EVIDENCE = 3.0
+#: A pair of values ``a`` and ``1 - a`` with ``a`` up to this is a 0/1 label smoothed by ``a``.
+SMOOTHED_LABEL_MAX = 0.2
 #: More regression targets than this in one table smells of a feature table read whole.
 WIDE_TARGET = 10
 #: Column names that usually hold the target, suggested when a table is read whole.
@@ -178,6 +186,12 @@ def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
     if all(c.type == "empty" for c in stats.columns):
         raise TargetError(
             f"target is all missing ({stats.n_rows} rows, every cell empty)", path=stats.source.path
+        )
+    if stats.n_rows == 1:
+        raise TargetError(
+            "only 1 data row: a single example is nothing to learn from (is the rest of the "
+            "file missing, or was a data row read as the header?)",
+            path=stats.source.path,
         )
     builder = _Builder(stats, forced)
     if stats.labelsets is not None and forced in (None, Task.MULTILABEL):
@@ -390,7 +404,18 @@ class _Builder:
                 "(one column per label) or a column of label sets such as 'Kr|Xe'"
             )
         if col.counts is not None and col.n_distinct == 2:
-            return self.label_vector(col, desc, ["2 distinct values: a binary label"])
+            if self.forced is not None or _label_pair(col):
+                return self.label_vector(col, desc, ["2 distinct values: a binary label"])
+            # Two levels of a quantity (0 and 0.5, 0.1 and 0.6): labels are whole numbers
+            # (0/1, 1/2, -1/+1) or a smoothed 0/1 pair (0.1/0.9), never such a pair.
+            self.runner_up = "binary, if the 2 values are codes for 2 classes (pass --task binary)"
+            self.runner_up_task = Task.BINARY
+            reason = (
+                f"2 distinct values, {_num(float(lo))} and {_num(float(hi))}, that are not a "
+                "label pair (0/1, another pair of whole numbers, or smoothed labels such as "
+                "0.1/0.9): two levels of a quantity"
+            )
+            return self.continuous(col, desc, [reason], runner_up=self.runner_up)
         if self.forced in (Task.MULTICLASS, Task.BINARY):
             if self.forced == Task.BINARY:
                 raise self.usage(
@@ -432,6 +457,10 @@ class _Builder:
             )
         n = sum(col.counts.values())
         reasons = [f"{col.type} values: labels, not numbers"]
+        for word in col.label_tokens:
+            reasons.append(
+                f"'{word}' is a label here, as frequent as the others, not a missing cell"
+            )
         numeric = _numbers_as_text(col.counts)
         if numeric:
             self.diag(
@@ -578,6 +607,15 @@ class _Builder:
                 f"targets): pick the label column ('{hint}'?)"
             )
         live = tuple(c for c in cols if c.type != "empty")
+        if all(c.counts is not None and c.n_distinct == 1 for c in live):
+            from outhead.errors import TargetError
+
+            row = ", ".join(format_label(next(iter(c.counts or {}))) for c in live[:8])
+            raise TargetError(
+                f"every target column holds a single value (each row reads {row}"
+                f"{', ...' if len(live) > 8 else ''}): there is nothing to learn",
+                path=self.path,
+            )
         self.missing(cols)
         values = _matrix_values(live)
         m = self.stats.matrix
@@ -695,6 +733,14 @@ class _Builder:
             and self.forced != Task.MULTILABEL
             and (zero + several) <= ONE_HOT_TOLERANCE * total
         )
+        if (
+            not looks_one_hot
+            and not several
+            and zero
+            and self.forced in (None, Task.MULTICLASS)
+            and _chance_of_overlap(counts, total) * total >= DROP_FIRST_EVIDENCE
+        ):
+            return self.drop_first(names, counts, zero, total, indicator_values)
         if self.forced == Task.MULTICLASS and not looks_one_hot:
             self.disagree(
                 f"{zero + several} of {total} rows do not hold exactly one 1, so the classes "
@@ -770,8 +816,88 @@ class _Builder:
             runner_up=runner_up,
         )
 
+    def drop_first(
+        self,
+        names: tuple[str, ...],
+        counts: tuple[int, ...],
+        zero: int,
+        total: int,
+        indicator_values: tuple[float, float] | None,
+    ) -> Layout:
+        """Dummies with the first category left out (``pandas.get_dummies(drop_first=True)``):
+        K-1 columns of exclusive classes, and the rows with no 1 are the K-th, dropped class."""
+        k = len(names)
+        expected = _chance_of_overlap(counts, total) * total
+        dropped = _dropped_name(names)
+        self.note(
+            f"no row holds more than one 1, and {zero} rows hold none; independent labels this "
+            f"frequent would put several 1s in about {expected:.0f} of {total} rows, so the "
+            "classes exclude each other"
+        )
+        self.note(
+            f"exclusive classes with one class left out (drop_first dummies): the {zero} rows of "
+            f"no 1 are the dropped class, named '{dropped}' here"
+        )
+        self.note(f"{k + 1} exclusive classes: the {k} columns and the dropped one")
+        self.diag(
+            "drop-first",
+            f"the dropped class '{dropped}' ({zero} rows) has no column: a softmax "
+            f"over the {k} columns cannot predict it, and categorical cross-entropy gives its "
+            "rows a loss of 0",
+            "add its column back before training: y = np.column_stack([1 - y.sum(axis=1), y]) "
+            "(the scaffolded script does), or pass --task multilabel if the labels are "
+            "independent",
+            "note",
+        )
+        self.runner_up = f"{k} independent yes/no labels (pass --task multilabel)"
+        self.runner_up_task = Task.MULTILABEL
+        classes = (dropped, *names)
+        class_counts = (zero, *counts)
+        self.class_checks(classes, class_counts, single_label=True)
+        return self.finish(
+            LayoutKind.ONE_HOT,
+            Task.MULTICLASS,
+            k + 1,
+            classes=classes,
+            class_counts=class_counts,
+            indicator_values=indicator_values,
+            dropped_class=dropped,
+        )
+
 
 # -- pure helpers ------------------------------------------------------------------------------
+
+
+def _chance_of_overlap(counts: tuple[int, ...], total: int) -> float:
+    """The chance that a row holds several 1s if the labels were independent with the rates
+    ``counts / total``: 1 - P(no 1) - P(exactly one 1)."""
+    if total <= 0:
+        return 0.0
+    rates = [min(1.0, c / total) for c in counts]
+    none = math.prod(1.0 - p for p in rates)
+    one = sum(
+        p * math.prod(1.0 - q for j, q in enumerate(rates) if j != i) for i, p in enumerate(rates)
+    )
+    return max(0.0, 1.0 - none - one)
+
+
+def _dropped_name(names: tuple[str, ...]) -> str:
+    """A name for the class ``drop_first`` left out: the integer code before the first one
+    (columns ``1, 2, 3`` were codes ``0..3``), else the columns' common prefix + ``(dropped)``."""
+    stripped = [n.strip() for n in names]
+    if all(re.fullmatch(r"-?\d+", n) for n in stripped):
+        codes = sorted(int(n) for n in stripped)
+        if codes == list(range(codes[0], codes[0] + len(codes))):
+            return str(codes[0] - 1)
+    prefix = names[0]
+    for n in names[1:]:
+        while not n.startswith(prefix):
+            prefix = prefix[:-1]
+    cut = max(prefix.rfind(ch) for ch in "_-.: ")
+    name = (prefix[: cut + 1] if cut >= 0 else "") + "(dropped)"
+    while name in names:
+        name = "_" + name
+    return name
 
 
 def balanced_class_weight(counts: tuple[int, ...]) -> dict[int, float]:
@@ -817,6 +943,14 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
             f"{per_class:.0f} rows each on average: class ids"
         ]
         return True, reasons, f"regression on a count ({k} levels)"
+    if n < SMALL_SAMPLE and lo == 0.0 and contiguous and k <= SMALL_K:
+        # A few rows of 1, 0, 2: too few to repeat a value, but exactly the ids 0..K-1 that
+        # class labels are stored as; a quantity would rarely land on them.
+        reasons = [
+            f"{k} distinct whole numbers forming exactly 0..{_num(hi)} over only {n} rows: "
+            "most likely class ids, but so few rows cannot tell them from a quantity"
+        ]
+        return True, reasons, f"regression on a count or score ({k} levels)"
     why = f"{k} distinct whole numbers over {n} rows"
     if per_class < 2:
         why += " (most values occur once)"
@@ -826,6 +960,15 @@ def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | No
     likely_ids = starts and compact and k <= SMALL_K * 5 and per_class >= 3
     runner = f"multiclass with {k} classes" if likely_ids else None
     return False, [why], runner
+
+
+def _label_pair(col: ColumnStats) -> bool:
+    """Whether the 2 values of a numeric column can be the 2 labels of a binary target: whole
+    numbers (0/1, 1/2, -1/+1), or 0/1 smoothed symmetrically (0.1/0.9, 0.05/0.95)."""
+    if col.all_integer:
+        return True
+    lo, hi = float(col.minimum or 0.0), float(col.maximum or 0.0)
+    return 0.0 <= lo <= SMOOTHED_LABEL_MAX and math.isclose(lo + hi, 1.0)
 
 
 def _count_shaped(col: ColumnStats) -> bool:
@@ -905,6 +1048,10 @@ def _matrix_values(cols: tuple[ColumnStats, ...]) -> tuple[float, ...] | None:
             if len(seen) > 2:
                 return None
     if not all(v.is_integer() for v in seen) or (len(seen) == 1 and not seen <= {0.0, 1.0}):
+        return None
+    # An indicator is "off" as 0 or as the negative of "on" (-1/+1); a matrix of 1s and 2s
+    # (or 3s and 7s) is counts or codes, not yes/no.
+    if len(seen) == 2 and 0.0 not in seen and sum(seen) != 0.0:
         return None
     return tuple(sorted(seen))
 

@@ -328,8 +328,10 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
     The first row is a header when no text cell votes data and the strong votes outnumber the
     number cells (a header may name a column ``3``), or when every column votes header (weakly
     or strongly). A first row that is exactly ``0, 1, ...``
-    over numeric rows (pandas' default column names) is a header too. A file of one line is a
-    header when every cell is text (so a lone ``label`` line is an empty target).
+    over numeric rows (pandas' default column names) is a header too, and so is a row of
+    distinct numbers of which some cannot be data (``1960`` over 0/1 cells, ``1`` over
+    True/False: the names ``pandas.get_dummies`` gives to years or integer codes). A file of
+    one line is a header when every cell is text (so a lone ``label`` line is an empty target).
 
     Returns:
         (is_header, reason) - the reason in words, for the note shown to the user.
@@ -347,12 +349,16 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
             [v.strip() for v in r] == [v.strip() for v in first] for r in rest
         ):
             return True, "the first line numbers the columns 0, 1, ... over rows of values"
-    strong = weak = data = numbers = 0
+    strong = weak = data = numbers = impossible = 0
     for j, v0 in enumerate(first):
         kind = _cell_kind(v0)
         below = [r[j].strip() for r in rest if j < len(r)]
         present = [v for v in below if _cell_kind(v) != "missing"]
         if kind == "missing":
+            continue
+        if kind == "number" and _outside_indicator(v0.strip(), present):
+            # 1960 over a column of 0/1 (or True/False): no row of this column can hold it.
+            impossible += 1
             continue
         if kind in ("number", "bool"):
             numbers += 1
@@ -376,6 +382,12 @@ def detect_header(rows: Sequence[Sequence[str]]) -> tuple[bool, str]:
         # columns decide.
     if data == 0 and strong > numbers:
         return True, "the first line is text over columns of numbers"
+    names = [v.strip() for v in first]
+    if impossible and data == 0 and len(set(names)) == len(names):
+        return True, (
+            "the first line holds numbers that no row below can hold, over columns of 0/1 or "
+            "True/False: column names"
+        )
     if data == numbers == 0 and weak > 0 and len({v.strip() for v in first}) == len(first):
         return True, "the first line holds names that never recur in the rows below"
     return False, "the first line looks like data"
@@ -408,6 +420,20 @@ def _other_shape(first: str, below: Sequence[str]) -> bool:
         return True
     length = len(below[0])
     return len(first) != length and all(len(v) == length for v in below)
+
+
+def _outside_indicator(number: str, below: Sequence[str]) -> bool:
+    """Whether ``number`` cannot be a cell of a column whose present cells are ``below``: the
+    column holds only True/False, or only 0/1 (at least 2 rows of them), and it is neither."""
+    if not below:
+        return False
+    if all(v in _BOOLS for v in below):
+        return True
+    try:
+        values = {float(v) for v in below}
+    except ValueError:
+        return False
+    return len(below) >= 2 and values <= {0.0, 1.0} and float(number) not in (0.0, 1.0)
 
 
 def _cell_kind(value: str) -> str:

@@ -600,6 +600,11 @@ def _multiclass(layout: Layout, head: Head) -> _Reading:
             "categorical cross-entropy: it compares the predicted distribution with the "
             "target distribution, soft labels included"
         )
+    elif layout.dropped_class is not None:
+        loss_why = (
+            "categorical cross-entropy: the labels are one-hot rows once the dropped class "
+            "has its column back"
+        )
     else:
         loss_why = (
             "categorical cross-entropy: the labels are one-hot rows "

@@ -466,6 +466,9 @@ def render_script(
         "positive_value": _positive_value(layout.indicator_values),
         "task": layout.task.value,
         "missing_tokens": list(MISSING_TOKENS),
+        "label_tokens": sorted(
+            {t for c in getattr(layout.stats, "columns", ()) for t in c.label_tokens}
+        ),
         "string_classes": bool(layout.classes)
         and all(isinstance(c, str) for c in layout.classes or ()),
     }

@@ -102,6 +102,9 @@ class ColumnStats:
     """Numeric columns: sum of squared deviations from the mean (for the standard deviation)."""
     n_nonfinite: int = 0
     """Cells that were ``+inf``/``-inf`` (already included in ``n_missing``)."""
+    label_tokens: tuple[str, ...] = ()
+    """Missing-cell tokens that are labels of this column in context (``None`` beside ``Some``
+    and ``Marked``): counted in ``counts``, not in ``n_missing``."""
 
     @property
     def n_present(self) -> int:
@@ -179,6 +182,13 @@ class TargetStats:
 
 #: Text cells that mean "missing" in text files (after stripping surrounding whitespace).
 MISSING_TOKENS = ("", "NA", "N/A", "nan", "NaN", "null", "None", "?")
+#: Missing-cell tokens that are also words a label can be (``None``, ``Mild``, ``Severe``). In a
+#: column of text labels where such a word is about as frequent as the labels are, it is one.
+LABEL_WORD_TOKENS = ("None",)
+#: ... as frequent as this share of the rarest other label, at least.
+LABEL_WORD_SHARE = 0.5
+#: ... beside at most this many other labels.
+LABEL_WORD_MAX_CLASSES = 20
 #: Non-missing values looked at before a label-set separator is chosen (the same values whatever
 #: the batch boundaries, so the decision does not depend on how the data was split).
 LABELSET_WINDOW = 1000
@@ -332,6 +342,7 @@ class _Column:
 
     __slots__ = (
         "all_whole",
+        "blank_rows",
         "counts",
         "head",
         "kind",
@@ -345,6 +356,7 @@ class _Column:
         "name",
         "sq",
         "total",
+        "word_counts",
     )
 
     def __init__(self, name: str) -> None:
@@ -362,6 +374,10 @@ class _Column:
         self.sq = 0.0
         self.n_nonfinite = 0
         self.head: list[str] = []
+        # Missing cells that were a label word (``None``), counted apart: the word may turn out
+        # to be a label of this column; ``blank_rows`` are the first rows of the other ones.
+        self.word_counts: dict[str, int] = {}
+        self.blank_rows: list[int] = []
 
     # -- shared helpers ---------------------------------------------------------------------
     def add_missing(self, mask: Any, offset: int) -> None:
@@ -373,6 +389,25 @@ class _Column:
         need = MAX_EXAMPLES - len(self.missing_rows)
         if need > 0:
             self.missing_rows.extend(int(i) + offset for i in np.flatnonzero(mask)[:need])
+
+    def add_blank(self, mask: Any, offset: int) -> None:
+        need = MAX_EXAMPLES - len(self.blank_rows)
+        if need > 0:
+            np = _np()
+            self.blank_rows.extend(int(i) + offset for i in np.flatnonzero(mask)[:need])
+
+    def label_words(self) -> list[str]:
+        """The label words (:data:`LABEL_WORD_TOKENS`) that are labels of this text column: as
+        frequent as the other labels are, and those are words, not numbers."""
+        counts = self.counts
+        if self.kind != "string" or not counts or not self.word_counts:
+            return []
+        if len(counts) > LABEL_WORD_MAX_CLASSES or any(_is_number_text(str(k)) for k in counts):
+            return []
+        rarest = min(counts.values())
+        return [
+            w for w, n in self.word_counts.items() if n >= 2 and n >= LABEL_WORD_SHARE * rarest
+        ]
 
     def merge_counts(self, keys: list[Any], counts: list[int]) -> None:
         if self.counts is None:
@@ -414,7 +449,14 @@ class _Column:
         self.total = self.mean = self.sq = 0.0
 
     def finish(self) -> ColumnStats:
+        words = self.label_words()
         counts = self.counts
+        n_missing, missing_rows = self.n_missing, self.missing_rows
+        if words and counts is not None:
+            counts = {**counts, **{w: self.word_counts[w] for w in words}}
+            n_missing -= sum(self.word_counts[w] for w in words)
+            if len(words) == len(self.word_counts):
+                missing_rows = self.blank_rows
         n_distinct = len(counts) if counts is not None else DISTINCT_CAP + 1
         if self.kind == "number":
             ctype: ColumnType = "integer" if self.all_whole else "float"
@@ -430,8 +472,8 @@ class _Column:
         return ColumnStats(
             name=self.name,
             type=ctype,
-            n_missing=self.n_missing,
-            missing_rows=tuple(self.missing_rows),
+            n_missing=n_missing,
+            missing_rows=tuple(missing_rows),
             counts=_sorted_counts(counts) if counts is not None else None,
             n_distinct=n_distinct,
             minimum=self.minimum if numeric else None,
@@ -440,6 +482,7 @@ class _Column:
             total=float(self.total) if numeric else 0.0,
             total_sq=float(self.sq) if numeric else 0.0,
             n_nonfinite=self.n_nonfinite,
+            label_tokens=tuple(sorted(words)),
         )
 
 
@@ -472,13 +515,15 @@ class _Text:
     """A batch of text, dictionary-encoded: each distinct value is stripped, checked against
     the missing tokens and counted once, so the work per row is one hash and one bincount."""
 
-    __slots__ = ("counts", "dictionary", "indices", "present_indices")
+    __slots__ = ("counts", "dictionary", "indices", "present_indices", "word_rows", "words")
 
     def __init__(self, dictionary: Any, indices: Any, present_indices: Any, counts: Any) -> None:
         self.dictionary = dictionary  # pyarrow string array of stripped distinct values
         self.indices = indices  # numpy, row-aligned (0 under missing cells)
         self.present_indices = present_indices  # numpy, indices of the present rows in order
         self.counts = counts  # numpy, rows per dictionary entry (0 for missing tokens)
+        self.words: dict[str, int] = {}  # label-word tokens (``None``) -> rows, among missing
+        self.word_rows: Any = None  # numpy bool mask of those rows, or None
 
     def distinct(self) -> tuple[list[str], list[int]]:
         """The distinct present values (after stripping; may repeat) and their row counts."""
@@ -561,6 +606,7 @@ def _prepare_text(arr: Any, n: int, tokens: Sequence[str]) -> _Prepared:
     dictionary = pc.utf8_trim_whitespace(arr.dictionary)
     indices, missing = arrow_to_numpy(arr.indices)
     indices = indices.astype(np.intp)
+    nulls = missing
     if missing is not None:
         indices[missing] = 0  # the value under a null is arbitrary
     if tokens and len(dictionary):
@@ -568,13 +614,26 @@ def _prepare_text(arr: Any, n: int, tokens: Sequence[str]) -> _Prepared:
         is_token = arrow_to_numpy(pc.is_in(dictionary, value_set=value_set))[0]
     else:
         is_token = np.zeros(len(dictionary), dtype=bool)
+    words: dict[str, int] = {}
+    word_rows = None
     if len(dictionary) and bool(is_token.any()):
         token_rows = is_token[indices]
         missing = token_rows if missing is None else (missing | token_rows)
+        # Label words among the tokens are counted apart (they may be labels in context).
+        values = dictionary.to_pylist()
+        for i in np.flatnonzero(is_token).tolist():
+            if values[i] in LABEL_WORD_TOKENS:
+                rows = indices == i
+                if nulls is not None:
+                    rows &= ~nulls
+                if (hits := int(np.count_nonzero(rows))):
+                    words[values[i]] = words.get(values[i], 0) + hits
+                    word_rows = rows if word_rows is None else (word_rows | rows)
     present_indices = indices[~missing] if missing is not None else indices
     counts = np.bincount(present_indices, minlength=len(dictionary))
     p = _Prepared("string", None, missing, None, n)
     p.text = _Text(dictionary, indices, present_indices, counts)
+    p.text.words, p.text.word_rows = words, word_rows
     return p
 
 
@@ -1152,6 +1211,11 @@ class StatsAccumulator:
             col.head.extend(_head_texts(p, need))
         if p.missing is not None:
             col.add_missing(p.missing, self.n_rows)
+            words = p.text.word_rows if p.text is not None else None
+            col.add_blank(p.missing if words is None else p.missing & ~words, self.n_rows)
+            if p.text is not None:
+                for w, n in p.text.words.items():
+                    col.word_counts[w] = col.word_counts.get(w, 0) + n
         col.n_nonfinite += p.n_nonfinite
         if p.kind == "null":
             return
@@ -1257,6 +1321,19 @@ class StatsAccumulator:
                         f"by {labelsets.separator!r} (detected)",
                         fix="pass --sep to choose another separator",
                         severity="note",
+                    )
+                )
+        for c in columns:
+            for word in c.label_tokens:
+                n = c.counts.get(word, 0) if c.counts is not None else 0
+                extra.append(
+                    Diagnostic(
+                        code="label-not-missing",
+                        message=f"'{word}' is one of outhead's missing-cell tokens, but in column "
+                        f"'{c.name}' it is a label like the others ({n} rows, beside "
+                        f"{c.n_distinct - 1} other text labels): read as a label, not as missing",
+                        fix=f"if '{word}' means missing there, write those cells empty",
+                        severity="warning",
                     )
                 )
         noted = {n.message.split("'")[1] for n in extra if n.code == "mixed-types"}

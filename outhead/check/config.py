@@ -43,6 +43,7 @@ CONFIG_KEYS = OptionNames(
     allow_missing="allow_missing",
     max_imbalance="max_imbalance",
     column="columns",
+    strict="strict",
     keys=True,
 )
 

@@ -45,7 +45,9 @@ def run_target_rules(ctx: TargetCtx, codes: tuple[str, ...] = ORDER["target"]) -
     return run_rules(codes, ctx)
 
 
-def check_target(layout: Layout, expect: Expectation | None = None) -> list[Finding]:
+def check_target(
+    layout: Layout, expect: Expectation | None = None, *, first_reading: Layout | None = None
+) -> list[Finding]:
     """Check a target's layout against what the project expects of it.
 
     Args:
@@ -53,11 +55,18 @@ def check_target(layout: Layout, expect: Expectation | None = None) -> list[Find
             sums should be checked; a hand-built layout without stats skips those rules).
         expect: the expectation; None checks only what is always wrong (missing values, a
             single class, a one-hot row that does not sum to 1, a label column with no rows).
+        first_reading: inference's first reading when ``layout`` is its runner-up, read as the
+            expected task: the check says so (a warning).
 
     Returns:
         The findings (OH1xx), in rule order; empty when the target is as expected.
     """
-    ctx = TargetCtx(stats=layout.stats, expect=expect or Expectation(), layout=layout)
+    ctx = TargetCtx(
+        stats=layout.stats,
+        expect=expect or Expectation(),
+        layout=layout,
+        first_reading=first_reading,
+    )
     return run_target_rules(ctx)
 
 
@@ -111,6 +120,7 @@ def check_layout(
     head: DeclaredHead | None = None,
     *,
     file: str | None = None,
+    first_reading: Layout | None = None,
 ) -> FileResult:
     """Run every rule on one layout: the expectation, then the head if there is one.
 
@@ -119,12 +129,13 @@ def check_layout(
         expect: the expectation (None: only what is always wrong).
         head: the declared head, or None.
         file: the path shown in findings.
+        first_reading: as for :func:`check_target`.
 
     Returns:
         A :class:`~outhead.check.model.FileResult` with the findings, each tagged with ``file``.
     """
     name = file or (layout.stats.source.path if layout.stats is not None else "<target>")
-    findings = check_target(layout, expect)
+    findings = check_target(layout, expect, first_reading=first_reading)
     if head is not None:
         findings += check_head(layout, head)
     return FileResult(

@@ -143,12 +143,17 @@ class OptionNames:
     allow_missing: str = "--allow-missing"
     max_imbalance: str = "--max-imbalance"
     column: str = "--column"
+    strict: str = "--strict"
     keys: bool = False
     """Names are configuration keys (``key = value``), not flags (``--flag value``)."""
 
     def given(self, option: str, value: object) -> str:
         """``--classes 6`` or ``classes = 6``."""
         return f"{option} = {value}" if self.keys else f"{option} {value}"
+
+    def switch(self, option: str) -> str:
+        """A boolean option as set: ``--allow-missing`` or ``allow_missing = true``."""
+        return f"{option} = true" if self.keys else option
 
     def turn_on(self, option: str) -> str:
         """``pass --allow-missing`` or ``set allow_missing = true``."""

@@ -72,16 +72,19 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
     try:
         layout = infer_layout(stats)
         expected = spec.expect.task
+        first_reading: Layout | None = None
         if expected is not None and layout.task != expected and layout.runner_up_task == expected:
             # The data reads both ways and the project says which: check the expected reading
-            # (as `inspect --task` would) rather than fail on the first guess.
-            layout = _forced_reading(stats, expected) or layout
+            # (as `inspect --task` would) rather than fail on the first guess, but say so.
+            forced = _forced_reading(stats, expected)
+            if forced is not None:
+                first_reading, layout = layout, forced
     except TargetError as exc:
         found = _degenerate_target(stats, spec, str(exc.message))
         if not found:
             raise
         return FileResult(name, tuple(replace(f, file=name) for f in found), layout=None, head=head)
-    return check_layout(layout, spec.expect, head, file=name)
+    return check_layout(layout, spec.expect, head, file=name, first_reading=first_reading)
 
 
 def _forced_reading(stats: TargetStats, task: Task) -> Layout | None:

@@ -43,6 +43,9 @@ class TargetCtx:
     """Why inference refused the target, as its error says it."""
     single_value: bool = False
     """Inference refused the target because it holds a single value."""
+    first_reading: Layout | None = None
+    """Inference's first reading, when ``layout`` is its runner-up, read as the expected task
+    (the data reads both ways and the project says which)."""
 
 
 @dataclass(frozen=True)

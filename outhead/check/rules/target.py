@@ -57,7 +57,7 @@ def missing_values(t: TargetCtx) -> list[Hit]:
         return [
             Hit(
                 f"{what} (first {rows_text(rows)}, counting from 0), allowed by "
-                f"{_allowed(names)}: drop or mask those rows before fit()",
+                f"{names.switch(names.allow_missing)}: drop or mask those rows before fit()",
                 fix,
                 severity="note",
             )
@@ -99,6 +99,8 @@ def task_mismatch(t: TargetCtx) -> list[Hit]:
     if layout is None:
         return []
     want, names = expect.task, expect.names
+    if t.first_reading is not None and want is not None:
+        return [_second_reading(t.first_reading, want, names)]
     if want is None:
         if expect.classes is not None and not _has_classes(layout):
             return [
@@ -154,6 +156,22 @@ _LABEL_VECTOR_WHY_LABELS = (
     r"^classes: ",
 )
 _LABEL_VECTOR_WHICH_TASK = (r"they are exclusive|label vector with 2 values", r"^classes: ")
+
+
+def _second_reading(first: Layout, expected: Task, names: OptionNames) -> Hit:
+    """A warning: the expectation picked inference's runner-up over its first reading (1,797
+    labels 0..9 expected as a regression), so a CI gate hears what inspect would say."""
+    got = f"{first.task.value} ({first.kind.value}"
+    if first.classes is not None:
+        got += f", {n_classes(first)} classes"
+    line = decisive_evidence(first, expected)
+    return Hit(
+        f"{names.given(names.expect, expected.value)}, but inspect reads the target as {got})"
+        f"{f': {line}' if line else ''}; it was checked as {expected.value}, its second reading",
+        f"if the values are what inspect says, fix the expectation ({names.expect}); "
+        f"{names.switch(names.strict)} fails on this",
+        severity="warning",
+    )
 
 
 def decisive_evidence(layout: Layout, want: Task | None = None) -> str | None:
@@ -217,10 +235,6 @@ def one_hot_row_sum(t: TargetCtx) -> list[Hit]:
             "hold several labels",
         )
     ]
-
-
-def _allowed(names: OptionNames) -> str:
-    return f"{names.allow_missing} = true" if names.keys else names.allow_missing
 
 
 def _has_classes(layout: Layout) -> bool:
