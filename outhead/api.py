@@ -9,12 +9,14 @@ from typing import BinaryIO
 
 from outhead.diagnostics import Diagnostic
 from outhead.layout import Layout, Task, infer_layout
+from outhead.reading.options import ReadOptions, resolve_options
 from outhead.recommend import Recommendation, recommend
 from outhead.stats import TargetStats
 
 
 def inspect_target(
     path: str | PathLike[str],
+    read: ReadOptions | None = None,
     *,
     columns: Sequence[str] | None = None,
     key: str | None = None,
@@ -31,6 +33,8 @@ def inspect_target(
     Args:
         path: a CSV, TSV, NPY, NPZ or Parquet file, a directory of Parquet files, or ``-`` for
             CSV on standard input.
+        read: how to read it (:class:`~outhead.reading.options.ReadOptions`), or its fields
+            one by one:
         columns: target columns (names, 0-based indexes or globs); default every column.
         key: the array of an NPZ file (default: the only one).
         header: CSV/TSV: force the first line to be (True) or not be (False) a header.
@@ -48,15 +52,14 @@ def inspect_target(
     Raises:
         outhead.errors.OutheadError: a subclass naming the file and the problem.
     """
-    layout = infer_target(
-        path, columns=columns, key=key, header=header, sep=sep, task=task, stdin=stdin,
-        progress=progress,
-    )
+    read = resolve_options(read, columns=columns, key=key, header=header, sep=sep)
+    layout = infer_target(path, read, task=task, stdin=stdin, progress=progress)
     return recommend(layout, from_logits=from_logits, two_node=two_node)
 
 
 def infer_target(
     path: str | PathLike[str],
+    read: ReadOptions | None = None,
     *,
     columns: Sequence[str] | None = None,
     key: str | None = None,
@@ -70,21 +73,18 @@ def infer_target(
     :func:`inspect_target` for the arguments)."""
     from outhead.reading import scan_target
 
-    stats = scan_target(
-        str(path), columns=columns, key=key, header=header, sep=sep, stdin=stdin,
-        progress=progress,
-    )
-    ignored = _ignored_options(stats, key=key, header=header, sep=sep)
+    read = resolve_options(read, columns=columns, key=key, header=header, sep=sep)
+    stats = scan_target(str(path), read, stdin=stdin, progress=progress)
+    ignored = _ignored_options(stats, read)
     if ignored:
         stats = replace(stats, notes=(*stats.notes, *ignored))
     return infer_layout(stats, task=task)
 
 
-def _ignored_options(
-    stats: TargetStats, *, key: str | None, header: bool | None, sep: str | None
-) -> tuple[Diagnostic, ...]:
+def _ignored_options(stats: TargetStats, read: ReadOptions) -> tuple[Diagnostic, ...]:
     """Options that did nothing for this file: said, so that a typo does not pass unnoticed."""
     fmt = stats.source.format
+    key, header, sep = read.key, read.header, read.sep
     out = []
     if key is not None and fmt != "npz":
         out.append(f"--key applies to .npz files; {stats.source.path} is {fmt}")

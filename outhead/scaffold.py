@@ -128,13 +128,14 @@ def inspect_for_scaffold(
         OutheadError: whatever inspect refuses (missing file, a single value...).
     """
     from outhead.api import inspect_target
+    from outhead.reading import ReadOptions
 
+    read = ReadOptions(
+        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep
+    )
     recommendation = inspect_target(
         path,
-        columns=list(columns) if columns else None,
-        key=key,
-        header=header,
-        sep=sep,
+        read,
         task=task,
         from_logits=from_logits,
         two_node=two_node,
@@ -243,11 +244,12 @@ def check_row_counts(
 
 def feature_row_count(path: str, *, key: str | None, header: bool | None) -> int | None:
     """The data rows of a features file, as outhead reads them."""
-    from outhead.reading import read_schema, scan_target
+    from outhead.reading import ReadOptions, read_schema, scan_target
 
     n_rows = read_schema(path, key=key).n_rows
     if n_rows is None:
-        n_rows = scan_target(path, columns=["0"], key=key, header=header, matrix=False).n_rows
+        read = ReadOptions(columns=("0",), key=key, header=header)
+        n_rows = scan_target(path, read, matrix=False).n_rows
     return n_rows
 
 

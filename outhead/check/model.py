@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from outhead.layout import Layout, Task
+from outhead.reading.options import ReadOptions
 
 Severity = Literal["error", "warning", "note"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
@@ -172,16 +173,6 @@ class Expectation:
     """Largest class / smallest class ratio above which the check fails."""
     names: OptionNames = field(default_factory=OptionNames)
     """How the messages name these options (flags or configuration keys)."""
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a target file (the options of :func:`outhead.reading.scan_target`)."""
-
-    columns: tuple[str, ...] | None = None
-    key: str | None = None
-    header: bool | None = None
-    sep: str | None = None
 
 
 @dataclass(frozen=True)

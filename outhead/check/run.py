@@ -61,14 +61,7 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         validate_head_names(
             spec.head, {"loss": "loss", "activation": "activation", "metrics": "metrics[{i}]"}
         )
-    opts = spec.read
-    stats = reading.scan_target(
-        spec.path,
-        columns=list(opts.columns) if opts.columns else None,
-        key=opts.key,
-        header=opts.header,
-        sep=opts.sep,
-    )
+    stats = reading.scan_target(spec.path, spec.read)
     try:
         layout = infer_layout(stats)
         expected = spec.expect.task

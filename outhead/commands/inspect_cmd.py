@@ -67,14 +67,15 @@ def inspect(
     with handle_errors(as_json=json_out):
         from outhead.api import inspect_target
         from outhead.output.human import progress_bar
+        from outhead.reading import ReadOptions
 
+        read = ReadOptions(
+            columns=tuple(column) if column else None, key=key, header=header, sep=sep
+        )
         with progress_bar(not json_out, f"reading {target}") as progress:
             rec = inspect_target(
                 target,
-                columns=column,
-                key=key,
-                header=header,
-                sep=sep,
+                read,
                 task=task.value if task else None,
                 from_logits=from_logits,
                 two_node=two_node,
