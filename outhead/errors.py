@@ -32,6 +32,12 @@ class OutheadError(Exception):
         """The way out is to choose other target columns: each command words its own option
         (``--column`` for inspect, ``--target`` for scaffold, ``columns`` in outhead.toml)."""
 
+    def add_hint(self, hint: str) -> None:
+        """Append ``(hint)`` to the message: how the command that caught it words the way out
+        (its own option for what ``choose_columns`` says, say)."""
+        self.message = f"{self.message} ({hint})"
+        self.args = (self.message,)
+
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
 

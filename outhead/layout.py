@@ -185,13 +185,16 @@ def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
         raise TargetError("no data rows", path=stats.source.path)
     if all(c.type == "empty" for c in stats.columns):
         raise TargetError(
-            f"target is all missing ({stats.n_rows} rows, every cell empty)", path=stats.source.path
+            f"target is all missing ({stats.n_rows} rows, every cell empty)",
+            path=stats.source.path,
+            reason="all-missing",
         )
     if stats.n_rows == 1:
         raise TargetError(
             "only 1 data row: a single example is nothing to learn from (is the rest of the "
             "file missing, or was a data row read as the header?)",
             path=stats.source.path,
+            reason="single-row",
         )
     builder = _Builder(stats, forced)
     if stats.labelsets is not None and forced in (None, Task.MULTILABEL):
@@ -248,10 +251,10 @@ class _Builder:
         assert self.forced is not None
         self.diag("task-forced", f"--task {self.forced.value}: {message}", None, "warning")
 
-    def usage(self, message: str) -> Exception:
+    def usage(self, message: str, *, choose_columns: bool = False) -> Exception:
         from outhead.errors import UsageError
 
-        return UsageError(message, path=self.path)
+        return UsageError(message, path=self.path, choose_columns=choose_columns)
 
     def finish(self, kind: LayoutKind, task: Task, n_outputs: int, **kw: Any) -> Layout:
         kw.setdefault("runner_up", self.runner_up)
@@ -391,6 +394,7 @@ class _Builder:
                 f"target column '{name}' holds a single value ({format_label(value)} in all "
                 f"{n} rows): there is nothing to learn",
                 path=self.path,
+                reason="single-value",
             )
         if not col.is_numeric:
             return self.text_vector(col, desc)
@@ -448,7 +452,8 @@ class _Builder:
         if col.counts is None:
             raise self.usage(
                 f"column '{name}' holds more than {DISTINCT_CAP} distinct text values: it looks "
-                "like an identifier or free text, not a label (pick the label column)"
+                "like an identifier or free text, not a label (pick the label column)",
+                choose_columns=True,
             )
         if self.forced == Task.BINARY and col.n_distinct != 2:
             raise self.usage(
@@ -604,7 +609,8 @@ class _Builder:
             raise self.usage(
                 f"{k} target columns and {len(text)} of them hold text ({_names(tuple(text))}); "
                 "a multi-column target must be numeric (one-hot, multi-hot, several regression "
-                f"targets): pick the label column ('{hint}'?)"
+                f"targets): pick the label column ('{hint}'?)",
+                choose_columns=True,
             )
         live = tuple(c for c in cols if c.type != "empty")
         if all(c.counts is not None and c.n_distinct == 1 for c in live):
@@ -615,6 +621,7 @@ class _Builder:
                 f"every target column holds a single value (each row reads {row}"
                 f"{', ...' if len(live) > 8 else ''}): there is nothing to learn",
                 path=self.path,
+                reason="single-value",
             )
         self.missing(cols)
         values = _matrix_values(live)

@@ -506,11 +506,6 @@ def data_path(path: str, script_dir: str | None) -> DataPath:
     return DataPath(f"str(SCRIPT_DIR / {py_literal(Path(relative).as_posix())})", True)
 
 
-def scaffold_words(text: str) -> str:
-    """Inference text worded for scaffold, whose option for target columns is ``--target``."""
-    return text.replace("--column", "--target")
-
-
 def _warnings(recommendation: Recommendation, plan: HeadPlan) -> list[str]:
     """outhead's warnings for the script's header, as they apply to the script.
 
@@ -527,7 +522,7 @@ def _warnings(recommendation: Recommendation, plan: HeadPlan) -> list[str]:
             cells = f"{n} empty target cells" if n is not None else "empty target cells"
             out.append(f"{cells}: rows with no label, which the script encodes as all zeros")
             continue
-        out.append(scaffold_words(diagnostic.message))
+        out.append(diagnostic.message)
     return out
 
 
@@ -543,7 +538,7 @@ def _evidence(recommendation: Recommendation) -> tuple[list[str], list[str]]:
     stats = layout.stats
     notes = [n for n in stats.notes if n.severity == "note"] if stats is not None else []
     worded = {f"{n.message}; {n.fix}" if n.fix else n.message for n in notes}
-    evidence = [scaffold_words(line) for line in layout.evidence if line not in worded]
+    evidence = [line for line in layout.evidence if line not in worded]
     return evidence, [n.message for n in notes]
 
 

@@ -149,15 +149,13 @@ def inspect_for_scaffold(
 def scaffold_error(exc: OutheadError, *, separate_features: bool) -> OutheadError:
     """An error of ``outhead inspect``'s core, worded with scaffold's options.
 
-    Inference names inspect's ``--column``; scaffold picks target columns with ``--target``
-    (of the table, or of the target file when the features are a separate file).
+    When the way out is to choose other target columns (``exc.choose_columns``), say that
+    scaffold chooses them with ``--target`` (of the table, or of the target file when the
+    features are a separate file).
     """
-    message = exc.message.replace("--column", "--target")
-    if "--target" not in message and "pick" in message:
+    if exc.choose_columns:
         where = "the target file" if separate_features else "the table"
-        message += f" (--target COLUMN picks the target columns of {where})"
-    exc.message = message
-    exc.args = (message,)
+        exc.add_hint(f"--target COLUMN picks the target columns of {where}")
     return exc
 
 

@@ -998,6 +998,7 @@ def _mixed_types(col: ColumnStats) -> Diagnostic | None:
         "as text",
         fix="fix or remove the odd cells, or mark them missing (NA)",
         severity="warning",
+        column=col.name,
     )
 
 
@@ -1239,7 +1240,7 @@ class StatsAccumulator:
                         severity="warning",
                     )
                 )
-        noted = {n.message.split("'")[1] for n in extra if n.code == "mixed-types"}
+        noted = {n.column for n in extra if n.code == "mixed-types"}
         for c in columns:
             if c.name not in noted and (diag := _mixed_types(c)) is not None:
                 extra.append(diag)

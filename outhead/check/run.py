@@ -23,6 +23,7 @@ from outhead.check.keras_names import (
 )
 from outhead.check.model import DeclaredHead, FileResult, Finding, Report, TargetSpec
 from outhead.check.rules.common import TargetCtx
+from outhead.errors import OutheadError, TargetError
 from outhead.layout import Layout, Task
 from outhead.stats import TargetStats
 
@@ -42,7 +43,6 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
     """
     # ``from outhead import reading`` keeps isort's grouping stable whatever is installed.
     from outhead import reading
-    from outhead.errors import TargetError
     from outhead.layout import infer_layout
 
     name = spec.display or spec.path
@@ -72,17 +72,28 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
             forced = _forced_reading(stats, expected)
             if forced is not None:
                 first_reading, layout = layout, forced
-    except TargetError as exc:
-        found = _degenerate_target(stats, spec, str(exc.message))
+    except OutheadError as exc:
+        if not isinstance(exc, TargetError):
+            if exc.choose_columns:
+                exc.add_hint(_column_hint(spec))
+            raise
+        found = _degenerate_target(stats, spec, str(exc.message), exc.reason)
         if not found:
             raise
         return FileResult(name, tuple(replace(f, file=name) for f in found), layout=None, head=head)
     return check_layout(layout, spec.expect, head, file=name, first_reading=first_reading)
 
 
+def _column_hint(spec: TargetSpec) -> str:
+    """How the place the target was given chooses its columns (flag or configuration key)."""
+    names = spec.expect.names
+    if names.keys:
+        return f'{names.column} = ["..."] picks the target columns'
+    return f"{names.column} COLUMN picks the target columns"
+
+
 def _forced_reading(stats: TargetStats, task: Task) -> Layout | None:
     """The layout read as ``task``, or None when the data cannot be read that way."""
-    from outhead.errors import OutheadError
     from outhead.layout import infer_layout
 
     try:
@@ -162,10 +173,14 @@ def _check_agrees(model: DeclaredHead, declared: DeclaredHead) -> None:
         refuse("from_logits", True, False)
 
 
-def _degenerate_target(stats: TargetStats, spec: TargetSpec, message: str) -> list[Finding]:
+def _degenerate_target(
+    stats: TargetStats, spec: TargetSpec, message: str, reason: str | None
+) -> list[Finding]:
     """A target inference refuses (all missing, a single value), as findings (none: an error)."""
     columns = stats.columns
-    single = any(c.counts is not None and c.n_distinct == 1 for c in columns) or "single" in message
+    single = reason in TargetError.SINGLE or any(
+        c.counts is not None and c.n_distinct == 1 for c in columns
+    )
     ctx = TargetCtx(stats=stats, expect=spec.expect, refusal=message, single_value=single)
     if columns and all(c.type == "empty" for c in columns):
         return run_target_rules(ctx, ("OH101",))

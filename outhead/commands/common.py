@@ -94,6 +94,20 @@ JsonOpt = Annotated[
 
 
 @contextmanager
+def column_hint(hint: str) -> Iterator[None]:
+    """An error whose way out is to choose other target columns gets this command's words for
+    it (``--column`` for inspect; scaffold and the configuration have their own)."""
+    from outhead.errors import OutheadError
+
+    try:
+        yield
+    except OutheadError as exc:
+        if exc.choose_columns:
+            exc.add_hint(hint)
+        raise
+
+
+@contextmanager
 def handle_errors(*, as_json: bool) -> Iterator[None]:
     """Turn :class:`~outhead.errors.OutheadError` into a one-line message and exit code 2.
 

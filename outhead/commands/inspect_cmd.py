@@ -14,6 +14,7 @@ from outhead.commands.common import (
     ReportFormat,
     SepOpt,
     TaskOpt,
+    column_hint,
     handle_errors,
     print_json,
 )
@@ -72,7 +73,9 @@ def inspect(
         read = ReadOptions(
             columns=tuple(column) if column else None, key=key, header=header, sep=sep
         )
-        with progress_bar(not json_out, f"reading {target}") as progress:
+        with progress_bar(not json_out, f"reading {target}") as progress, column_hint(
+            "--column COLUMN picks the target columns"
+        ):
             rec = inspect_target(
                 target,
                 read,

@@ -406,6 +406,7 @@ class _CsvReader(_Reader):
                         "it was read as text",
                         fix="fix or remove the odd cells, or mark them missing (NA)",
                         severity="warning",
+                        column=restart.column,
                     )
                 )
                 continue
