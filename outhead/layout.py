@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from outhead.diagnostics import Diagnostic
 from outhead.stats import (
@@ -56,6 +56,13 @@ class LayoutKind(str, Enum):
     """Non-negative rows that sum to 1 and are not all 0/1 (soft labels)."""
 
 
+EvidenceRole = Literal["values", "task", "classes", "range", "forced"]
+"""What an evidence line decided: ``values`` what the values are (labels or a quantity, one-hot
+rows, probabilities...), ``task`` which task follows (exclusive classes, independent labels,
+the [0, 1] range of a bounded target), ``classes`` the classes found, ``range`` the range of a
+regression target, ``forced`` that ``--task`` chose the task."""
+
+
 @dataclass(frozen=True)
 class Layout:
     """The inferred layout of a target, with the evidence that decided it."""
@@ -74,6 +81,9 @@ class Layout:
     """Rows per class, aligned with ``classes`` (for multi-hot: rows where the label is on)."""
     evidence: tuple[str, ...]
     """What in the data decided the layout, one observation per line."""
+    evidence_roles: tuple[EvidenceRole | None, ...] = ()
+    """What each line of ``evidence`` decided (aligned with it; None: a description). Code that
+    needs the decisive line (``check``'s OH107) picks it by role, never by its wording."""
     diagnostics: tuple[Diagnostic, ...] = ()
     runner_up: str | None = None
     """The second most likely reading when the decision was close, in words."""
@@ -221,6 +231,7 @@ class _Builder:
             if n.severity == "note"
         ]
         self.evidence: list[str] = []
+        self.roles: list[EvidenceRole | None] = []
         self.diags: list[Diagnostic] = [n for n in stats.notes if n.severity != "note"]
         self.runner_up: str | None = None
         self.runner_up_task: Task | None = None
@@ -238,8 +249,9 @@ class _Builder:
 
     # -- shared helpers -----------------------------------------------------------------------
 
-    def note(self, line: str) -> None:
+    def note(self, line: str, role: EvidenceRole | None = None) -> None:
         self.evidence.append(line)
+        self.roles.append(role)
 
     def diag(
         self, code: str, message: str, fix: str | None = None, severity: str = "warning"
@@ -262,6 +274,7 @@ class _Builder:
             kw.setdefault("runner_up_task", self.runner_up_task)
         if self.forced is not None:
             self.evidence.insert(0, f"task forced with --task {self.forced.value}")
+            self.roles.insert(0, "forced")
         return Layout(
             kind=kind,
             task=task,
@@ -269,6 +282,7 @@ class _Builder:
             n_outputs=n_outputs,
             columns=self.stats.source.columns or tuple(c.name for c in self.stats.columns),
             evidence=tuple(self.evidence),
+            evidence_roles=tuple(self.roles),
             diagnostics=tuple(self.diags),
             forced=self.forced is not None,
             reading=tuple(self.reading),
@@ -353,7 +367,8 @@ class _Builder:
         self.note(f"cells such as {_example(self.stats)} hold sets of labels")
         self.note(
             f"{len(labels)} distinct labels; each row has {lo} to {hi} (mean {mean:.2f}) over "
-            f"{n} rows: the labels are not exclusive"
+            f"{n} rows: the labels are not exclusive",
+            "values",
         )
         if hi <= 1:
             self.diag(
@@ -435,7 +450,9 @@ class _Builder:
                 self.disagree(
                     "the values are not whole numbers; each distinct value becomes a class"
                 )
-            return self.label_vector(col, desc, [f"{col.n_distinct} distinct values"])
+            return self.label_vector(
+                col, desc, [f"{col.n_distinct} distinct values"], decided_by_values=False
+            )
         verdict, reasons, runner_up = _integer_labels(col, n)
         self.runner_up_task = Task.REGRESSION if verdict else Task.MULTICLASS
         if verdict:
@@ -493,19 +510,27 @@ class _Builder:
         return self.label_vector(col, desc, reasons)
 
     def label_vector(
-        self, col: ColumnStats, desc: str, reasons: list[str], runner_up: str | None = None
+        self,
+        col: ColumnStats,
+        desc: str,
+        reasons: list[str],
+        runner_up: str | None = None,
+        *,
+        decided_by_values: bool = True,
     ) -> Layout:
+        """A label vector; ``reasons[0]`` says why the values are labels (unless the task was
+        forced on values that say nothing of the kind: ``decided_by_values=False``)."""
         assert col.counts is not None
         classes = _ordered_classes(col.counts)
         counts = tuple(col.counts[c] for c in classes)
         k = len(classes)
         self.note(desc + f", {col.type} values")
-        for r in reasons:
-            self.note(r)
+        for i, r in enumerate(reasons):
+            self.note(r, "values" if i == 0 and decided_by_values else None)
         pairs = list(zip(classes, counts, strict=True))[:8]
         shown = ", ".join(f"{format_label(c)} ({n})" for c, n in pairs)
         more = f", ... {k - 8} more" if k > 8 else ""
-        self.note(f"classes: {shown}{more}")
+        self.note(f"classes: {shown}{more}", "classes")
         binary = k == 2 and self.forced != Task.MULTICLASS
         needs_mapping = tuple(classes) not in (tuple(range(k)), (False, True))
         if needs_mapping:
@@ -527,11 +552,13 @@ class _Builder:
         self.class_checks(classes, counts, single_label=True)
         if binary:
             positive = format_label(classes[1])
-            self.note(f"one label vector with 2 values: 1 sigmoid unit gives P({positive})")
+            self.note(
+                f"one label vector with 2 values: 1 sigmoid unit gives P({positive})", "task"
+            )
             task = Task.BINARY
             n_out = 1
         else:
-            self.note(f"one label per row, {k} classes: they are exclusive")
+            self.note(f"one label per row, {k} classes: they are exclusive", "task")
             task = Task.MULTICLASS
             n_out = k
         return self.finish(
@@ -559,9 +586,11 @@ class _Builder:
         mean = col.total / n
         std = math.sqrt(col.total_sq / n) if n > 0 else 0.0
         self.note(f"{desc}, {'whole-number' if col.all_integer else 'real'} values")
-        self.note(f"range {_num(lo)} to {_num(hi)}, mean {_num(mean)}, std {_num(std)}")
-        for r in reasons:
-            self.note(r)
+        self.note(
+            f"range {_num(lo)} to {_num(hi)}, mean {_num(mean)}, std {_num(std)}", "range"
+        )
+        for i, r in enumerate(reasons):
+            self.note(r, "values" if i == 0 else None)
         bounded = lo >= 0.0 and hi <= 1.0
         if self.forced == Task.REGRESSION:
             bounded = False
@@ -572,7 +601,9 @@ class _Builder:
             )
             bounded = True
         if bounded:
-            self.note("every value lies within [0, 1]: a sigmoid output matches that range")
+            self.note(
+                "every value lies within [0, 1]: a sigmoid output matches that range", "task"
+            )
             kind, task = LayoutKind.BOUNDED, Task.BOUNDED_REGRESSION
         else:
             kind, task = LayoutKind.CONTINUOUS, Task.REGRESSION
@@ -650,14 +681,18 @@ class _Builder:
             self.note(desc)
             if spread <= 1e-6:
                 self.note(
-                    "every value is non-negative and every row sums to 1: class probabilities"
+                    "every value is non-negative and every row sums to 1: class probabilities",
+                    "values",
                 )
             else:
                 self.note(
                     "every value is non-negative and every row sums to 1 within "
-                    f"±{spread:.2g} (rounded values): class probabilities"
+                    f"±{spread:.2g} (rounded values): class probabilities",
+                    "values",
                 )
-            self.note("values are not all 0/1: soft labels, read as a distribution over classes")
+            self.note(
+                "values are not all 0/1: soft labels, read as a distribution over classes", "task"
+            )
             return self.finish(
                 LayoutKind.PROBABILITIES,
                 Task.MULTICLASS,
@@ -683,10 +718,12 @@ class _Builder:
             math.sqrt(c.total_sq / max(1, self.stats.n_rows - c.n_missing)) for c in cols
         )
         self.note(desc + ", numeric values")
-        self.note(f"values range from {_num(lo)} to {_num(hi)}; they are not 0/1 indicators")
+        self.note(
+            f"values range from {_num(lo)} to {_num(hi)}; they are not 0/1 indicators", "values"
+        )
         if m is not None and m.n_rows_off_one:
             self.note(f"{m.n_rows_off_one} rows do not sum to 1: not class probabilities")
-        self.note(f"{k} regression targets: one linear output each")
+        self.note(f"{k} regression targets: one linear output each", "task")
         if k > WIDE_TARGET:
             likely = _likely_target(names)
             self.diag(
@@ -755,8 +792,8 @@ class _Builder:
             )
             looks_one_hot = True
         if looks_one_hot:
-            self.note(f"{exactly_one} of {total} rows have exactly one 1: one-hot")
-            self.note(f"{k} exclusive classes, one column each")
+            self.note(f"{exactly_one} of {total} rows have exactly one 1: one-hot", "values")
+            self.note(f"{k} exclusive classes, one column each", "task")
             examples = m.row_examples if m is not None else {}
             if zero:
                 rows = _rows_with(examples, k, neg, pos, lambda s: s == 0)
@@ -793,14 +830,15 @@ class _Builder:
         if several:
             self.note(
                 f"rows hold {min(sums) if sums else 0} to {hi} ones (mean {mean:.2f}): the "
-                "labels are not exclusive"
+                "labels are not exclusive",
+                "values",
             )
         else:
             self.note(
                 f"no row holds more than one 1, but {zero} rows hold none: either independent "
                 "labels, or exclusive classes with one class left out (drop_first dummies)"
             )
-        self.note(f"{k} independent yes/no labels: one sigmoid unit each")
+        self.note(f"{k} independent yes/no labels: one sigmoid unit each", "task")
         runner_up = None
         if not several:
             runner_up = (
@@ -843,7 +881,8 @@ class _Builder:
         )
         self.note(
             f"exclusive classes with one class left out (drop_first dummies): the {zero} rows of "
-            f"no 1 are the dropped class, named '{dropped}' here"
+            f"no 1 are the dropped class, named '{dropped}' here",
+            "task",
         )
         self.note(f"{k + 1} exclusive classes: the {k} columns and the dropped one")
         self.diag(

@@ -21,7 +21,7 @@ from outhead.check import (
 )
 from outhead.check.keras_names import loss_family
 from outhead.check.rules.metrics import resolve_accuracy
-from outhead.layout import Layout, LayoutKind, Task
+from outhead.layout import EvidenceRole, Layout, LayoutKind, Task
 from tests.layouts import (
     BIN,
     BIN_12,
@@ -872,8 +872,14 @@ def test_head_incomplete_says_how_to_complete_it(
     assert (finding.message, finding.fix) == (message, fix)
 
 
-def _with_evidence(base: Layout, *lines: str, reading: tuple[str, ...] = ()) -> Layout:
-    return replace(base, evidence=lines, reading=reading)
+def _with_evidence(
+    base: Layout, *lines: str | tuple[str, EvidenceRole], reading: tuple[str, ...] = ()
+) -> Layout:
+    """A layout with these evidence lines; a ``(line, role)`` pair says what the line decided,
+    as inference tags it."""
+    texts = tuple(line if isinstance(line, str) else line[0] for line in lines)
+    roles = tuple(None if isinstance(line, str) else line[1] for line in lines)
+    return replace(base, evidence=texts, evidence_roles=roles, reading=reading)
 
 
 HEADER = "the first line was read as a header (...); pass --no-header if it is data"
@@ -886,9 +892,10 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
             _with_evidence(
                 MC3,
                 "1 column 'y', 100 rows, integer values",
-                "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
-                "classes: 0 (40), 1 (30), 2 (30)",
-                "one label per row, 3 classes: they are exclusive",
+                ("3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+                 "values"),
+                ("classes: 0 (40), 1 (30), 2 (30)", "classes"),
+                ("one label per row, 3 classes: they are exclusive", "task"),
                 reading=(HEADER,),
             ),
             Task.REGRESSION,
@@ -898,9 +905,10 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
             _with_evidence(
                 MC3,
                 "1 column 'y', 100 rows, integer values",
-                "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
-                "classes: 0 (40), 1 (30), 2 (30)",
-                "one label per row, 3 classes: they are exclusive",
+                ("3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+                 "values"),
+                ("classes: 0 (40), 1 (30), 2 (30)", "classes"),
+                ("one label per row, 3 classes: they are exclusive", "task"),
             ),
             Task.MULTILABEL,
             "one label per row, 3 classes: they are exclusive",
@@ -908,7 +916,8 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
         (
             # a layout that still carries the reading notes in its evidence (older main)
             _with_evidence(
-                REG, HEADER, "1 column 'price', 100 rows, real values", "range 1 to 9, mean 5"
+                REG, HEADER, "1 column 'price', 100 rows, real values",
+                ("range 1 to 9, mean 5", "range"),
             ),
             Task.BINARY,
             "range 1 to 9, mean 5",
@@ -917,8 +926,8 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
             _with_evidence(
                 MH6,
                 "6 columns (...), 100 rows, every value 0 or 1: an indicator matrix",
-                "rows hold 1 to 6 ones (mean 2.23): the labels are not exclusive",
-                "6 independent yes/no labels: one sigmoid unit each",
+                ("rows hold 1 to 6 ones (mean 2.23): the labels are not exclusive", "values"),
+                ("6 independent yes/no labels: one sigmoid unit each", "task"),
                 "4 rows have no label on",
             ),
             Task.MULTICLASS,
@@ -937,7 +946,7 @@ def test_task_mismatch_never_quotes_reading_notes() -> None:
     target = _with_evidence(
         MC3,
         "1 column 'y', 100 rows, integer values",
-        "one label per row, 3 classes: they are exclusive",
+        ("one label per row, 3 classes: they are exclusive", "task"),
         reading=(HEADER,),
     )
     (finding,) = check_target(target, Expectation(task=Task.MULTILABEL))

@@ -175,3 +175,44 @@ def test_the_readme_table_of_findings_matches_the_registry() -> None:
         name, severity = table[code]
         assert name == rule.name, code
         assert severity.split()[0] == rule.severity, code
+
+
+# --------------------------------------------------------------------------------------------
+# Reasons are data: no code reads meaning back out of outhead's own sentences
+# --------------------------------------------------------------------------------------------
+
+#: What reading a sentence for its meaning looks like: a word looked up in a message, a name
+#: cut out of one, a flag swapped in the text.
+SENTENCE_READING = (
+    r"\bin (exc\.)?message\b",
+    r"\.message\.(split|startswith|endswith|find)\(",
+    r'replace\("--',
+    r"re\.search\(pattern, line\)",
+)
+
+
+def test_no_code_reads_meaning_out_of_a_sentence() -> None:
+    found = []
+    for name, path in MODULES.items():
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if any(re.search(p, line) for p in SENTENCE_READING):
+                found.append(f"{name}:{number}: {line.strip()}")
+    assert not found
+
+
+def test_inference_tags_the_evidence_that_decides() -> None:
+    from outhead.check.rules.target import decisive_evidence
+    from outhead.layout import infer_layout
+    from outhead.reading import scan_target
+    from tests.test_sample_data import PAIRS
+
+    for target in sorted({t for t, _ in PAIRS}):
+        columns = ["failed"] if target == "machines_table.csv" else None
+        layout = infer_layout(scan_target(str(ROOT / "sample_data" / target), columns=columns))
+        assert len(layout.evidence_roles) == len(layout.evidence), target
+        tagged = {role for role in layout.evidence_roles if role is not None}
+        assert "values" in tagged or "task" in tagged, target
+        line = decisive_evidence(layout)
+        assert line is not None
+        role = layout.evidence_roles[layout.evidence.index(line)]
+        assert role is not None, (target, line)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from outhead.check.keras_names import (
@@ -13,7 +12,7 @@ from outhead.check.keras_names import (
 )
 from outhead.check.model import OptionNames
 from outhead.check.rules.common import Hit, TargetCtx, fmt_num, recommended_head, rows_text, show
-from outhead.layout import Layout, LayoutKind, Task
+from outhead.layout import EvidenceRole, Layout, LayoutKind, Task
 from outhead.stats import MISSING_TOKENS, TargetStats
 
 _COMPATIBLE: dict[Task, tuple[Task, ...]] = {
@@ -138,24 +137,13 @@ def task_mismatch(t: TargetCtx) -> list[Hit]:
     ]
 
 
-#: Per layout, the evidence that decided it, most telling first (regular expressions over the
-#: lines of ``layout.evidence``). Label vectors depend on what was expected instead: against a
-#: regression the decisive line is why the values are labels, against another classification
-#: task it is how many classes there are and whether they exclude each other.
-_DECISIVE: dict[LayoutKind, tuple[str, ...]] = {
-    LayoutKind.CONTINUOUS: (r"not class labels|a quantity|not whole numbers", r"^range "),
-    LayoutKind.BOUNDED: (r"not class labels|a quantity|not whole numbers", r"within \[0, 1\]"),
-    LayoutKind.MULTI_CONTINUOUS: (r"not 0/1 indicators", r"regression targets"),
-    LayoutKind.ONE_HOT: (r"exactly one 1", r"exclusive classes"),
-    LayoutKind.PROBABILITIES: (r"class probabilities", r"soft labels"),
-    LayoutKind.MULTI_HOT: (r"not exclusive", r"independent yes/no"),
-    LayoutKind.LABEL_SETS: (r"not exclusive", r"several labels each"),
+#: The roles of the evidence that decides a reading, most telling first: what the values are,
+#: then the range (a regression) or the task they lead to. A label vector depends on what was
+#: expected instead: against a regression, why the values are labels; against another
+#: classification task, whether the classes exclude each other; then the classes.
+_DECISIVE_ROLES: dict[LayoutKind, tuple[EvidenceRole, ...]] = {
+    LayoutKind.CONTINUOUS: ("values", "range"),
 }
-_LABEL_VECTOR_WHY_LABELS = (
-    r"class labels|binary label|labels, not numbers|: labels",
-    r"^classes: ",
-)
-_LABEL_VECTOR_WHICH_TASK = (r"they are exclusive|label vector with 2 values", r"^classes: ")
 
 
 def _second_reading(first: Layout, expected: Task, names: OptionNames) -> Hit:
@@ -177,27 +165,32 @@ def _second_reading(first: Layout, expected: Task, names: OptionNames) -> Hit:
 def decisive_evidence(layout: Layout, want: Task | None = None) -> str | None:
     """The line of ``layout.evidence`` that decided the reading, to quote in a message.
 
-    How the file was read (a detected header or separator, ``layout.reading``) and a forced task
-    are never quoted: they say nothing about what the values are.
+    Lines are picked by their role (``layout.evidence_roles``), never by their wording. How the
+    file was read (a detected header or separator, ``layout.reading``) and a forced task are
+    never quoted: they say nothing about what the values are.
     """
     notes: set[str] = set(layout.reading)
     if layout.stats is not None:  # the same notes, in case a layout still carries them
         notes |= {f"{n.message}; {n.fix}" if n.fix else n.message for n in layout.stats.notes}
-    lines = [e for e in layout.evidence if e not in notes and not e.startswith("task forced with")]
+    roles = layout.evidence_roles or (None,) * len(layout.evidence)
+    lines = [
+        (line, role)
+        for line, role in zip(layout.evidence, roles, strict=True)
+        if line not in notes and role != "forced"
+    ]
     if not lines:
         return None
+    order: tuple[EvidenceRole, ...]
     if layout.kind == LayoutKind.LABEL_VECTOR:
         regression = want in (Task.REGRESSION, Task.BOUNDED_REGRESSION)
-        patterns: tuple[str, ...] = (
-            _LABEL_VECTOR_WHY_LABELS if regression else _LABEL_VECTOR_WHICH_TASK
-        )
+        order = ("values", "classes") if regression else ("task", "classes")
     else:
-        patterns = _DECISIVE.get(layout.kind, ())
-    for pattern in patterns:
-        for line in lines:
-            if re.search(pattern, line):
+        order = _DECISIVE_ROLES.get(layout.kind, ("values", "task"))
+    for wanted in order:
+        for line, role in lines:
+            if role == wanted:
                 return line
-    return lines[-1]
+    return lines[-1][0]
 
 
 def one_hot_row_sum(t: TargetCtx) -> list[Hit]:
