@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import outhead.stats as stats_mod
+import outhead.stats.model as stats_mod
 from outhead.stats import (
     HEAD_ROWS,
     MAX_EXAMPLES,
