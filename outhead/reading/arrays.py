@@ -19,7 +19,7 @@ from outhead.reading.base import (
     _numpy_column_type,
     _Reader,
 )
-from outhead.reading.options import Progress
+from outhead.reading.options import Progress, ReadOptions
 from outhead.reading.sniff import select_columns
 from outhead.stats import (
     Format,
@@ -166,13 +166,13 @@ class _NpyReader(_ArrayReader):
 
     def scan(
         self,
-        selectors: Sequence[str] | None,
+        options: ReadOptions,
         *,
-        sep: str | None,
         progress: Progress | None,
         batch_rows: int | None,
         matrix: bool,
     ) -> TargetStats:
+        selectors, sep = options.columns, options.sep
         import numpy as np
 
         idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
@@ -230,13 +230,13 @@ class _NpzReader(_ArrayReader):
 
     def scan(
         self,
-        selectors: Sequence[str] | None,
+        options: ReadOptions,
         *,
-        sep: str | None,
         progress: Progress | None,
         batch_rows: int | None,
         matrix: bool,
     ) -> TargetStats:
+        selectors, sep = options.columns, options.sep
         import numpy as np
 
         idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)

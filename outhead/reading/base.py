@@ -12,7 +12,7 @@ from outhead.errors import (
     FormatError,
     InputError,
 )
-from outhead.reading.options import Progress
+from outhead.reading.options import Progress, ReadOptions
 from outhead.stats import (
     ColumnType,
     Source,
@@ -154,13 +154,14 @@ class _Reader:
 
     def scan(
         self,
-        selectors: Sequence[str] | None,
+        options: ReadOptions,
         *,
-        sep: str | None,
         progress: Progress | None,
         batch_rows: int | None,
         matrix: bool,
     ) -> TargetStats:
+        """The statistics of the target columns of ``options`` (its separator for label
+        sets); ``progress`` is called after each batch."""
         raise NotImplementedError
 
     def schema(self) -> Schema:

@@ -13,7 +13,7 @@ from outhead.errors import (
     FormatError,
 )
 from outhead.reading.base import Schema, _column_type, _note, _Reader, _split
-from outhead.reading.options import Progress
+from outhead.reading.options import Progress, ReadOptions
 from outhead.reading.sniff import select_columns
 from outhead.stats import (
     Source,
@@ -128,13 +128,13 @@ class _ParquetReader(_Reader):
 
     def scan(
         self,
-        selectors: Sequence[str] | None,
+        options: ReadOptions,
         *,
-        sep: str | None,
         progress: Progress | None,
         batch_rows: int | None,
         matrix: bool,
     ) -> TargetStats:
+        selectors, sep = options.columns, options.sep
         import pyarrow as pa
 
         idx = select_columns(self.all_columns, selectors, path=self.display)

@@ -68,20 +68,19 @@ def scan_target(
         UsageError: NPZ without ``key`` holding several arrays, or an unknown ``key``.
     """
     options = resolve_options(options, columns=columns, key=key, header=header, sep=sep)
-    columns = options.columns
     reader = _open_reader(path, options, stdin=stdin)
     try:
         index_note: Diagnostic | None = None
         names = list(getattr(reader, "all_columns", ()))
-        if not columns and len(names) > 1 and is_row_index(names[0]):
+        if not options.columns and len(names) > 1 and is_row_index(names[0]):
             # A saved pandas index or an id column is not part of the target.
-            columns = names[1:]
+            options = dataclasses.replace(options, columns=tuple(names[1:]))
             index_note = _note(
                 "row-index",
                 f"left out column {names[0]!r}: it looks like a row index, not a target",
                 "name the target columns to read it",
             )
-        stats = reader.scan(columns, sep=options.sep, progress=progress, batch_rows=batch_rows,
+        stats = reader.scan(options, progress=progress, batch_rows=batch_rows,
                             matrix=matrix)
         if index_note is not None:
             stats = dataclasses.replace(stats, notes=(index_note, *stats.notes))

@@ -26,7 +26,7 @@ from outhead.reading.base import (
     _Reader,
     _split,
 )
-from outhead.reading.options import Progress
+from outhead.reading.options import Progress, ReadOptions
 from outhead.reading.sniff import (
     FALSE_VALUES,
     SNIFF_BYTES,
@@ -378,14 +378,13 @@ class _CsvReader(_Reader):
 
     def scan(
         self,
-        selectors: Sequence[str] | None,
+        options: ReadOptions,
         *,
-        sep: str | None,
         progress: Progress | None,
         batch_rows: int | None,
         matrix: bool,
     ) -> TargetStats:
-
+        selectors, sep = options.columns, options.sep
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         text_columns: set[str] = set()
