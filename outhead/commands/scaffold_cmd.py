@@ -129,6 +129,14 @@ def scaffold(
             "MultiWorkerMirroredStrategy when TF_CONFIG is set.",
         ),
     ] = False,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="The script reads the table in chunks on every pass (CSV, Parquet file or "
+            "directory of shards, NPY) and trains in flat memory, for tables larger than memory.",
+        ),
+    ] = False,
     key: KeyOpt = None,
     features_key: Annotated[
         str | None,
@@ -160,6 +168,7 @@ def scaffold(
             two_node=two_node,
             from_logits=from_logits,
             distribute=distribute,
+            stream=stream,
         )
         if out is not None and out.exists() and not force:
             raise OutputExistsError("exists; use --force to overwrite it", path=str(out))

@@ -164,35 +164,30 @@ def as_text(column: pd.Series) -> pd.Series:
     return column.astype(str).where(column.notna(), MISSING_CATEGORY)
 
 
-def vocabulary(text: pd.Series) -> list[str]:
-    """The categories of the training rows, most frequent first, at most MAX_CATEGORIES."""
-    counts = text.value_counts(sort=False)
+def vocabulary(counts: pd.Series) -> list[str]:
+    """The categories, most frequent first (ties in text order), at most MAX_CATEGORIES."""
     ranked = sorted(zip(counts.index, counts.tolist(), strict=True), key=lambda c: (-c[1], c[0]))
     return [category for category, _ in ranked[:MAX_CATEGORIES]]
 
 
 def encode_features(
-    features: pd.DataFrame, kinds: dict[str, str], train: np.ndarray
-) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
-    """The features as the arrays the model trains on, and each category column's vocabulary.
+    features: pd.DataFrame, kinds: dict[str, str], vocabularies: dict[str, list[str]]
+) -> dict[str, np.ndarray]:
+    """The features as the arrays the model trains on.
 
-    Encoded once, before training: the numeric columns become one float32 block ("numbers",
-    missing cells still NaN until fill_missing), each categorical column a column of integer
-    ids ("category_<i>"): 1 + the category's place in its vocabulary, learnt from the training
-    rows; 0 for a category the training rows do not have. No text reaches the training loop.
+    The numeric columns become one float32 block ("numbers", missing cells NaN until
+    fill_missing), each categorical column a column of integer ids ("category_<i>"): 1 + the
+    category's place in its vocabulary, 0 for a category the training rows do not have.
     """
     numeric = [name for name, kind in kinds.items() if kind == "numeric"]
     inputs = {}
     if numeric:
         inputs["numbers"] = features[numeric].to_numpy(dtype="float32")
-    vocabularies = {}
     for index, (name, kind) in enumerate(kinds.items()):
         if kind == "categorical":
-            text = as_text(features[name])
-            vocabularies[name] = vocabulary(text.iloc[train])
-            ids = pd.Categorical(text, categories=vocabularies[name]).codes + 1
+            ids = pd.Categorical(as_text(features[name]), categories=vocabularies[name]).codes + 1
             inputs[f"category_{index}"] = ids.astype("int32").reshape(-1, 1)
-    return inputs, vocabularies
+    return inputs
 
 
 def take(inputs: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -389,6 +384,7 @@ def main() -> None:
     require_file(args.data_file, "--data-file")
     table = load_table(args.data_file)
     target, features = table[TARGET_COLUMNS], table[FEATURE_COLUMNS]
+    del table  # target and features are all that is used
     keep = target.notna().all(axis=1).to_numpy()
     if not keep.all():
         print(f"leaving out {int((~keep).sum())} rows whose target is missing")
@@ -403,8 +399,14 @@ def main() -> None:
 
     kinds = describe_features(features)
     print("features:", ", ".join(f"{name} ({kind})" for name, kind in kinds.items()))
+    # The categories of each column, counted on the training rows.
+    vocabularies = {
+        name: vocabulary(as_text(features[name].iloc[train]).value_counts())
+        for name, kind in kinds.items()
+        if kind == "categorical"
+    }
     # Encoded once, then the table is let go: from here on only compact arrays are held.
-    inputs, vocabularies = encode_features(features, kinds, train)
+    inputs = encode_features(features, kinds, vocabularies)
     examples = features.iloc[test[:3]]  # kept to show predict_labels() at the end
     del features, target
     x_train, x_val, x_test = take(inputs, train), take(inputs, val), take(inputs, test)
@@ -412,8 +414,9 @@ def main() -> None:
     fill = fill_values(x_train.get("numbers", np.zeros((1, 0))), kinds)
     for part in (x_train, x_val, x_test):
         fill_missing(part, fill)
+    numbers = x_train.get("numbers")
 
-    model, final_model = build_models(kinds, vocabularies, x_train.get("numbers"))
+    model, final_model = build_models(kinds, vocabularies, numbers)
     model.compile(optimizer="adam", loss=make_loss(), metrics=make_metrics())
     model.fit(
         x_train,
@@ -434,9 +437,10 @@ def main() -> None:
     )
 
     outputs = model.predict(x_test, batch_size=PREDICT_BATCH_SIZE, verbose=0)
+    y_test, y_train = y[test], y[train]
     # The model and the trivial baseline, scored with the same loss and metrics on the same rows.
-    test_scores = score(y[test], outputs)
-    baseline_scores = score(y[test], baseline_outputs(y[train], len(test)))
+    test_scores = score(y_test, outputs)
+    baseline_scores = score(y_test, baseline_outputs(y_train, len(y_test)))
     print_scores(test_scores, baseline_scores)
 
     labels = {
