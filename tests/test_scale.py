@@ -29,6 +29,7 @@ from tests.test_render import ruff, script_function
 
 STREAM = ScaffoldOptions(stream=True)
 TABLE = str(SAMPLE_DATA / "machines_table.csv")
+GASES = str(SAMPLE_DATA / "noble_gas.csv")
 
 
 def as_table(case: Case, **source: Any) -> Case:
@@ -102,7 +103,8 @@ def test_the_split_is_a_stable_hash_of_the_row() -> None:
     frame = pd.DataFrame({"x": rng.normal(size=20_000), "c": rng.choice(["a", "b"], 20_000)})
     whole, place = split_of(frame, 42)
     # However the table is cut into chunks, each row lands in the same split.
-    pieces = np.concatenate([split_of(frame.iloc[i : i + 777], 42)[0] for i in range(0, 20_000, 777)])
+    cuts = range(0, 20_000, 777)
+    pieces = np.concatenate([split_of(frame.iloc[i : i + 777], 42)[0] for i in cuts])
     assert (pieces == whole).all()
     assert ((place >= 0) & (place < 1)).all()
     fractions = np.bincount(whole, minlength=3) / len(whole)
@@ -114,7 +116,7 @@ def test_the_split_is_a_stable_hash_of_the_row() -> None:
 
 def test_check_streamable_refusals() -> None:
     table = CASES["table"]
-    with pytest.raises(UsageError, match="--stream.*standard input"):
+    with pytest.raises(UsageError, match=r"--stream.*standard input"):
         render(replace(table, target=replace(table.target, path="-")))
     with pytest.raises(UsageError, match=r"--stream.*\.npz"):
         npz = replace(table.target, format="npz", key="a")
@@ -128,8 +130,7 @@ def test_check_streamable_refusals() -> None:
     [
         (["-", "--target", "failed", "--stream"], "table", "--stream reads the table again"),
         (
-            [str(SAMPLE_DATA / "noble_gas.csv"), "--features", str(SAMPLE_DATA / "gas_features.csv"),
-             "--stream"],
+            [GASES, "--features", str(SAMPLE_DATA / "gas_features.csv"), "--stream"],
             None,
             "--stream reads one table",
         ),
