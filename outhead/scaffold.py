@@ -17,7 +17,6 @@ from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
 from outhead.stats import Source
 
-
 STREAM_HINT_BYTES = 2_000_000_000
 """Files larger than this get a note suggesting ``--stream`` (held in memory, a table takes
 several times its file size)."""
