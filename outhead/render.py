@@ -441,7 +441,7 @@ def render_script(
     """
     options = options or ScaffoldOptions()
     if options.stream:
-        check_streamable(target_source, features)
+        check_streamable(target_source, features, options)
     if target_source.path == "-" or features.source.path == "-":
         raise UsageError("scaffold needs files it can read again: '-' (standard input) won't do")
     plan = plan_head(recommendation, options)
@@ -481,11 +481,14 @@ def render_script(
     return text
 
 
-def check_streamable(target_source: Source, features: FeatureSpec) -> None:
+def check_streamable(
+    target_source: Source, features: FeatureSpec, options: ScaffoldOptions
+) -> None:
     """Refuse what a ``--stream`` script cannot read in chunks, again on every pass.
 
     Raises:
-        UsageError: standard input, an NPZ archive, or target and features in separate files.
+        UsageError: standard input, an NPZ archive, target and features in separate files, or
+            ``--distribute`` too.
     """
     if target_source.path == "-":
         raise UsageError(
@@ -502,6 +505,11 @@ def check_streamable(target_source: Source, features: FeatureSpec) -> None:
         raise UsageError(
             "--stream reads one table holding the target and the features: pass the table "
             "with --target COLUMN, not --features FILE"
+        )
+    if options.distribute:
+        raise UsageError(
+            "--stream and --distribute do not go together yet: --distribute shards a table "
+            "held in memory; drop one of them"
         )
 
 

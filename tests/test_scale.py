@@ -59,7 +59,7 @@ def test_stream_scripts_render_parse_and_pass_ruff(tmp_path: Path) -> None:
     variants = {
         "stream": STREAM,
         "stream-logits": ScaffoldOptions(stream=True, from_logits=True),
-        "stream-distribute": ScaffoldOptions(stream=True, distribute=True, hidden=()),
+        "stream-no-hidden": ScaffoldOptions(stream=True, hidden=()),
     }
     for name, case in stream_cases().items():
         for variant, options in variants.items():
@@ -123,6 +123,8 @@ def test_check_streamable_refusals() -> None:
         render(Case("npz", table.recommendation, npz, replace(table.features, source=npz)))
     with pytest.raises(UsageError, match="--stream reads one table"):
         render(CASES["binary"])
+    with pytest.raises(UsageError, match="--stream and --distribute"):
+        render(table, ScaffoldOptions(stream=True, distribute=True))
 
 
 @pytest.mark.parametrize(
@@ -271,3 +273,163 @@ def test_stream_script_refuses_standard_input(tmp_path: Path) -> None:
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: --data-file:") and "--stream" in last
+
+
+# --- slow: --distribute, two processes on 127.0.0.1 ------------------------------------------
+
+
+def distribute_env(**variables: str) -> dict[str, str]:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="", PYTHONHASHSEED="0")
+    for name in list(env):
+        if name.startswith("KERAS_DISTRIBUTION_") or name in ("TF_CONFIG", "KERAS_BACKEND"):
+            del env[name]
+    env.update(variables)
+    return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def distributed_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A --distribute script for a 4,000-row table with a yes/no label and signal."""
+    pytest.importorskip("jax")
+    import numpy as np
+    import pandas as pd
+
+    from outhead.scaffold import scaffold_script
+
+    folder = tmp_path_factory.mktemp("distribute")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4000, 6))
+    kind = rng.choice(["a", "b", "c"], 4000)
+    logit = 2 * x[:, 0] - 1.5 * x[:, 1] + x[:, 2] * x[:, 3] + (kind == "a") - 0.5
+    frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(6)])
+    frame["kind"] = kind
+    frame["label"] = np.where(logit + rng.logistic(size=4000) > 0, "yes", "no")
+    frame.to_csv(folder / "table.csv", index=False)
+    result = scaffold_script(
+        str(folder / "table.csv"),
+        target_columns=["label"],
+        options=ScaffoldOptions(distribute=True, batch_size=64, epochs=8, patience=3),
+        script_dir=str(folder),
+    )
+    script = folder / "train.py"
+    script.write_text(result.script)
+    return script
+
+
+@pytest.mark.slow
+def test_two_processes_on_localhost_match_one_process(distributed_script: Path) -> None:
+    folder = distributed_script.parent
+    one = subprocess.run(
+        [sys.executable, str(distributed_script), "--output-dir", str(folder / "one")],
+        cwd=folder, env=distribute_env(), capture_output=True, text=True, timeout=600,
+    )
+    assert one.returncode == 0, one.stdout[-3000:] + one.stderr[-3000:]
+    assert "process 0 of 1" in one.stdout
+
+    address = f"127.0.0.1:{free_port()}"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(distributed_script), "--output-dir", str(folder / "two")],
+            cwd=folder,
+            env=distribute_env(
+                KERAS_DISTRIBUTION_JOB_ADDRESSES=address,
+                KERAS_DISTRIBUTION_NUM_PROCESSES="2",
+                KERAS_DISTRIBUTION_PROCESS_ID=str(rank),
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+    try:
+        outs = [proc.communicate(timeout=600) for proc in procs]
+    finally:
+        for proc in procs:  # a process that died leaves the other waiting: never leave it
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    for proc, (out, err) in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, out[-3000:] + err[-3000:]
+    assert "process 0 of 2, 2 device(s) in all" in outs[0][0]
+    assert "process 1 of 2" in outs[1][0]
+    assert "test split" not in outs[1][0]  # only process 0 scores and writes
+
+    single = json.loads((folder / "one" / "metrics.json").read_text())
+    double = json.loads((folder / "two" / "metrics.json").read_text())
+    assert double["baseline"] == single["baseline"]  # the same split on every process
+    assert double["test"]["auc"] > double["baseline"]["auc"] + 0.3
+    assert abs(double["test"]["auc"] - single["test"]["auc"]) < 0.02
+    assert abs(double["test"]["loss"] - single["test"]["loss"]) < 0.05
+    assert abs(double["test"]["binary_accuracy"] - single["test"]["binary_accuracy"]) < 0.03
+    assert (folder / "two" / "model.keras").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {"KERAS_DISTRIBUTION_PROCESS_ID": "1"},
+            "missing: KERAS_DISTRIBUTION_JOB_ADDRESSES, KERAS_DISTRIBUTION_NUM_PROCESSES",
+        ),
+        (
+            {
+                "KERAS_DISTRIBUTION_JOB_ADDRESSES": "127.0.0.1:1",
+                "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+                "KERAS_DISTRIBUTION_PROCESS_ID": "2",
+            },
+            "KERAS_DISTRIBUTION_PROCESS_ID one of 0..N-1",
+        ),
+    ],
+)
+def test_an_incomplete_cluster_stops_with_one_line(
+    distributed_script: Path, variables: dict[str, str], message: str
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(distributed_script)],
+        cwd=distributed_script.parent, env=distribute_env(**variables),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: --distribute") and message in last
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_a_process_without_a_full_batch_stops_with_one_line(distributed_script: Path) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(distributed_script), "--batch-size", "4000",
+             "--output-dir", str(distributed_script.parent / "empty")],
+            cwd=distributed_script.parent,
+            env=distribute_env(
+                KERAS_DISTRIBUTION_JOB_ADDRESSES=address,
+                KERAS_DISTRIBUTION_NUM_PROCESSES="2",
+                KERAS_DISTRIBUTION_PROCESS_ID=str(rank),
+            ),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for rank in (0, 1)
+    ]
+    try:
+        outs = [proc.communicate(timeout=300) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    for rank, (proc, (_, err)) in enumerate(zip(procs, outs, strict=True)):
+        assert proc.returncode == 1
+        last = err.strip().splitlines()[-1]
+        assert last.startswith(f"error: --distribute: process {rank} of 2 has 1200 rows")
