@@ -79,7 +79,8 @@ class ScaffoldOptions:
     from_logits: bool = False
     """Linear output with ``from_logits=True`` losses and logit-reading metrics."""
     distribute: bool = False
-    """Build and compile inside a ``tf.distribute`` strategy scope."""
+    """Data-parallel training with ``keras.distribution`` on the JAX backend (one process on
+    every local device, or several processes described by ``KERAS_DISTRIBUTION_*``)."""
     stream: bool = False
     """Read the table in chunks on every pass (flat memory) instead of loading it once."""
     output_dir: str = "outhead_run"

@@ -125,8 +125,8 @@ def scaffold(
         bool,
         typer.Option(
             "--distribute",
-            help="Build the model in a tf.distribute scope: MirroredStrategy on one machine, "
-            "MultiWorkerMirroredStrategy when TF_CONFIG is set.",
+            help="Data-parallel training with keras.distribution on the JAX backend: every "
+            "device of this machine, or several processes/machines from KERAS_DISTRIBUTION_*.",
         ),
     ] = False,
     stream: Annotated[
