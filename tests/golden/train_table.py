@@ -203,7 +203,7 @@ def fill_values(numbers: np.ndarray, kinds: dict[str, str]) -> dict[str, float]:
 
 
 def fill_missing(inputs: dict[str, np.ndarray], fill: dict[str, float]) -> None:
-    """Replace the missing numbers of the block in place, column by column."""
+    """Replace the missing numbers of the block, in place, by their column's fill value."""
     if "numbers" in inputs:
         numbers = inputs["numbers"]
         rows, columns = np.nonzero(np.isnan(numbers))
