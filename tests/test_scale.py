@@ -362,6 +362,9 @@ def test_two_processes_on_localhost_match_one_process(distributed_script: Path) 
     assert "process 0 of 2, 2 device(s) in all" in outs[0][0]
     assert "process 1 of 2" in outs[1][0]
     assert "test split" not in outs[1][0]  # only process 0 scores and writes
+    # predict_labels() on the saved model under JAX (its StringLookup runs outside predict()).
+    predicted = outs[0][0].split("first test rows, predicted: ")[1].strip()
+    assert set(ast.literal_eval(predicted)) <= {"no", "yes"}
 
     single = json.loads((folder / "one" / "metrics.json").read_text())
     double = json.loads((folder / "two" / "metrics.json").read_text())
