@@ -17,6 +17,10 @@ from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
 from outhead.stats import Source
 
+STREAM_HINT_BYTES = 2_000_000_000
+"""Files larger than this get a note suggesting ``--stream`` (held in memory, a table takes
+several times its file size)."""
+
 
 @dataclass(frozen=True)
 class ScaffoldResult:
@@ -108,6 +112,12 @@ def scaffold_script(
     )
     plan = plan_head(recommendation, options)
     notes.extend(plan.notes)
+    size = features.source.n_bytes
+    if not options.stream and size is not None and size > STREAM_HINT_BYTES:
+        notes.append(
+            f"{features.source.path} is {size / 1e9:.1f} GB: the script loads it whole; "
+            "--stream writes one that reads it in chunks, in flat memory"
+        )
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
 
 

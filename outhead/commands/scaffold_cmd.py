@@ -117,8 +117,16 @@ _DistributeOpt = Annotated[
     bool,
     typer.Option(
         "--distribute",
-        help="Build the model in a tf.distribute scope: MirroredStrategy on one machine, "
-        "MultiWorkerMirroredStrategy when TF_CONFIG is set.",
+        help="Data-parallel training with keras.distribution on the JAX backend: every "
+        "device of this machine, or several processes/machines from KERAS_DISTRIBUTION_*.",
+    ),
+]
+_StreamOpt = Annotated[
+    bool,
+    typer.Option(
+        "--stream",
+        help="The script reads the table in chunks on every pass (CSV, Parquet file or "
+        "directory of shards, NPY) and trains in flat memory, for tables larger than memory.",
     ),
 ]
 _FeaturesKeyOpt = Annotated[
@@ -144,6 +152,7 @@ def scaffold(
     two_node: _TwoNodeOpt = False,
     from_logits: _FromLogitsOpt = False,
     distribute: _DistributeOpt = False,
+    stream: _StreamOpt = False,
     key: KeyOpt = None,
     features_key: _FeaturesKeyOpt = None,
     header: HeaderOpt = None,
@@ -172,6 +181,7 @@ def scaffold(
             two_node=two_node,
             from_logits=from_logits,
             distribute=distribute,
+            stream=stream,
         )
         if out is not None and out.exists() and not force:
             raise OutputExistsError("exists; use --force to overwrite it", path=str(out))
