@@ -247,10 +247,12 @@ def test_stream_learns_from_shards_in_flat_memory(tmp_path: Path) -> None:
     train, val, test = (int(n) for n in run_big.stdout.split("rows: ")[1].split()[0:6:2])
     assert train + val + test == 200_000 and abs(test - 40_000) < 1_500
 
-    # Four times the rows, in the same memory: the table is never held (it is 4x the small one).
+    # Four times the rows, in the same memory: the table is never held. Holding it would add
+    # 0.75x table_bytes here (200k rows against 50k); allocator and thread-pool noise on a
+    # loaded machine was seen at up to 0.2x, so the limit sits between the two.
     growth = (peak_big - peak_small) * 1024
     print(f"peak kB: stream {peak_small} (50k rows), {peak_big} (200k rows); table {table_bytes}")
-    assert growth < 0.15 * table_bytes, (peak_small, peak_big, table_bytes)
+    assert growth < 0.3 * table_bytes, (peak_small, peak_big, table_bytes)
 
     # The in-memory script on the same table holds it: the measure can tell the difference.
     run_whole, peak_whole = scaffold_and_run(big, tmp_path / "run_whole", False)
