@@ -68,6 +68,14 @@ def infer_target(
 ) -> Layout:
     """Read a target file and infer its :class:`~outhead.layout.Layout` (see
     :func:`inspect_target` for the arguments)."""
+    from outhead.image_folder import is_image_folder
+
+    if path != "-" and is_image_folder(str(path)):
+        # One folder per class: the folder names are a label vector (outhead.image_folder).
+        from outhead.image_folder import folder_layout
+
+        return folder_layout(str(path), task=task.value if isinstance(task, Task) else task,
+                             image_size=None)[1]
     from outhead.reading import scan_target
 
     stats = scan_target(

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from outhead.errors import ColumnError, OutheadError, UsageError
 from outhead.reading import is_row_index
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
 from outhead.stats import Source
+
+if TYPE_CHECKING:
+    from outhead.render_images import ImageOptions
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ def scaffold_script(
     task: str | None = None,
     options: ScaffoldOptions | None = None,
     script_dir: str | None = None,
+    image_options: ImageOptions | None = None,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -61,6 +66,8 @@ def scaffold_script(
         script_dir: the folder the script will be written to (``--out``): relative data paths
             are then written relative to it; None (stdout) keeps them relative to the current
             directory.
+        image_options: ``--augment`` and ``--image-size``, for images (an image array as the
+            features, or a folder of class folders as the target); ignored otherwise.
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -72,12 +79,29 @@ def scaffold_script(
         InputError, FormatError: the features file cannot be read.
         OutheadError: anything ``outhead inspect`` refuses.
     """
+    options = options or ScaffoldOptions()
+    image_options = image_options or _image_options()
+    images = _image_scaffold(
+        target_path,
+        features_path,
+        target_columns=target_columns,
+        drop=drop,
+        key=key,
+        features_key=features_key,
+        header=header,
+        sep=sep,
+        task=task,
+        options=options,
+        image_options=image_options,
+        script_dir=script_dir,
+    )
+    if images is not None:
+        return images
     if features_path is None and not target_columns:
         raise UsageError(
             "say where the features are: --features FILE, or --target COLUMN to take them from "
             "the other columns of the same table"
         )
-    options = options or ScaffoldOptions()
     try:
         recommendation, source = inspect_for_scaffold(
             target_path,
@@ -108,7 +132,37 @@ def scaffold_script(
     )
     plan = plan_head(recommendation, options)
     notes.extend(plan.notes)
+    if image_options != _image_options():
+        notes.append("--augment and --image-size apply to images; these features are a table")
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
+
+
+def _image_options() -> ImageOptions:
+    from outhead.render_images import ImageOptions
+
+    return ImageOptions()
+
+
+def _image_scaffold(
+    target_path: str, features_path: str | None, **kw: Any
+) -> ScaffoldResult | None:
+    """The image scaffold when the target is an image folder or the features are images."""
+    from outhead.image_arrays import image_array_shape
+    from outhead.image_folder import is_image_folder
+
+    if is_image_folder(target_path):
+        from outhead.scaffold_images import scaffold_image_folder
+
+        for name in ("drop", "key", "features_key", "header", "sep"):
+            kw.pop(name)
+        return scaffold_image_folder(target_path, features_path=features_path, **kw)
+    if features_path is not None and image_array_shape(
+        features_path, key=kw["features_key"]
+    ) is not None:
+        from outhead.scaffold_images import scaffold_image_array
+
+        return scaffold_image_array(target_path, features_path, **kw)
+    return None
 
 
 def inspect_for_scaffold(
