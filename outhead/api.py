@@ -74,8 +74,20 @@ def infer_target(
         # One folder per class: the folder names are a label vector (outhead.image_folder).
         from outhead.image_folder import folder_layout
 
-        return folder_layout(str(path), task=task.value if isinstance(task, Task) else task,
-                             image_size=None)[1]
+        layout = folder_layout(
+            str(path), task=task.value if isinstance(task, Task) else task, image_size=None
+        )[1]
+        given = [
+            name
+            for name, value in (("--column", columns), ("--key", key), ("--header", header),
+                                ("--sep", sep))
+            if value
+        ]
+        if not given:
+            return layout
+        message = f"{', '.join(given)} apply to files; {path} is a folder of class folders"
+        note = Diagnostic("option-ignored", message, None, "warning")
+        return replace(layout, diagnostics=(*layout.diagnostics, note))
     from outhead.reading import scan_target
 
     stats = scan_target(

@@ -1,4 +1,4 @@
-"""Image arrays: ``--features X.npy`` (or ``.npz``) of shape (n, H, W), (n, H, W, C) or (n, C, H, W).
+"""Image arrays: ``--features X.npy`` (or ``.npz``) of shape (n, H, W), (n, H, W, C), (n, C, H, W).
 
 :func:`image_array_shape` reads only the array's header, so that the scaffold can tell images
 from a table of feature columns; :func:`describe_image_array` then reads the pixels once, in
@@ -175,7 +175,7 @@ def _is_array_file(path: str) -> bool:
     return magic == b"\x93NUMPY"
 
 
-class _open_array:  # noqa: N801 - used as a context manager, like open()
+class _open_array:
     """The NPY stream of a file (``.npy``) or of one member of an archive (``.npz``)."""
 
     def __init__(self, path: str, key: str | None) -> None:
@@ -188,7 +188,7 @@ class _open_array:  # noqa: N801 - used as a context manager, like open()
             with open(self.path, "rb") as probe:
                 is_zip = probe.read(4) == b"PK\x03\x04"
             if not is_zip:
-                self.fh = open(self.path, "rb")  # noqa: SIM115 - closed in __exit__
+                self.fh = open(self.path, "rb")
                 return self.fh, None
             self.zf = zipfile.ZipFile(self.path)
         except (OSError, zipfile.BadZipFile) as exc:

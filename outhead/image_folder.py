@@ -105,6 +105,10 @@ def is_image_folder(path: str) -> bool:
     if any(e.is_file() and e.name.endswith((".parquet", ".pq")) for e in entries):
         return False
     subfolders = [e for e in entries if e.is_dir() and not e.name.startswith((".", "_"))]
+    if not subfolders and any(
+        e.is_file() and e.name.lower().endswith(IMAGE_EXTENSIONS) for e in entries
+    ):
+        return True  # images without class folders: said by scan_image_folder
     # A partitioned Parquet dataset (year=2024/part-0.parquet) is a table, not classes.
     if not subfolders or any("=" in e.name for e in subfolders):
         return False
@@ -185,7 +189,8 @@ def scan_image_folder(
     every = [
         os.path.join(split_dir, c.name, image)
         for split_dir, split in zip(
-            [d for d in (train_dir, validation_dir, test_dir) if d is not None], folders,
+            [d for d in (train_dir, validation_dir, test_dir) if d is not None],
+            folders,
             strict=True,
         )
         for c in split
@@ -294,7 +299,9 @@ def read_image_info(path: str) -> ImageInfo:
                 fh.seek(2)
                 return _jpeg_info(fh, path)
     except OSError as exc:
-        raise InputError(f"cannot read the image: {exc.strerror or exc}".lower(), path=path) from None
+        raise InputError(
+            f"cannot read the image: {exc.strerror or exc}".lower(), path=path
+        ) from None
     if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR" and len(head) >= 26:
         width, height = struct.unpack(">II", head[16:24])
         channels = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}.get(head[25], 3)
@@ -307,6 +314,7 @@ def read_image_info(path: str) -> ImageInfo:
         bits = struct.unpack("<H", head[28:30])[0]
         return ImageInfo("bmp", width, abs(height), 4 if bits == 32 else 3)
     ext = os.path.splitext(path)[1].lower().lstrip(".")
+    ext = {"jpg": "jpeg"}.get(ext, ext)
     what = "an empty file" if not head else "its first bytes are not those of an image"
     raise FormatError(
         f"not a readable {ext.upper()} image ({what}); remove it or replace it", path=path
@@ -355,18 +363,29 @@ def _check_image(path: str, *, full: bool) -> tuple[ImageInfo, int]:
     try:
         size = os.path.getsize(path)
     except OSError as exc:
-        raise InputError(f"cannot read the image: {exc.strerror or exc}".lower(), path=path) from None
-    if full:
-        return read_image_info(path), size
+        raise InputError(
+            f"cannot read the image: {exc.strerror or exc}".lower(), path=path
+        ) from None
     try:
         with open(path, "rb") as fh:
             head = fh.read(8)
+            fh.seek(max(0, size - 1024))
+            tail = fh.read()
     except OSError as exc:
-        raise InputError(f"cannot read the image: {exc.strerror or exc}".lower(), path=path) from None
+        raise InputError(
+            f"cannot read the image: {exc.strerror or exc}".lower(), path=path
+        ) from None
     kind = _magic(head)
-    if kind is None:
-        read_image_info(path)  # raises, with the reason
-    return ImageInfo(kind or "", 0, 0, 0), size
+    info = read_image_info(path) if full or kind is None else ImageInfo(kind, 0, 0, 0)
+    # TensorFlow's decoders refuse an image cut short: the file must end as its format does.
+    end = {"png": b"IEND\xaeB`\x82", "jpeg": b"\xff\xd9"}.get(info.format)
+    if end is not None and end not in tail:
+        raise FormatError(
+            f"not a readable {info.format.upper()} image: it is cut short (no end marker); "
+            "remove it or replace it",
+            path=path,
+        )
+    return info, size
 
 
 def _magic(head: bytes) -> str | None:
@@ -383,11 +402,11 @@ def _magic(head: bytes) -> str | None:
 
 def _subfolders(path: str) -> list[str]:
     try:
-        return sorted(
-            e.name for e in os.scandir(path) if e.is_dir() and not e.name.startswith(".")
-        )
+        return sorted(e.name for e in os.scandir(path) if e.is_dir() and not e.name.startswith("."))
     except OSError as exc:
-        raise InputError(f"cannot read the folder: {exc.strerror or exc}".lower(), path=path) from None
+        raise InputError(
+            f"cannot read the folder: {exc.strerror or exc}".lower(), path=path
+        ) from None
 
 
 def _first(names: Sequence[str], wanted: Sequence[str]) -> str | None:
@@ -397,7 +416,9 @@ def _first(names: Sequence[str], wanted: Sequence[str]) -> str | None:
 
 def _loose_images(path: str) -> list[str]:
     return sorted(
-        e.name for e in os.scandir(path) if e.is_file() and e.name.lower().endswith(IMAGE_EXTENSIONS)
+        e.name
+        for e in os.scandir(path)
+        if e.is_file() and e.name.lower().endswith(IMAGE_EXTENSIONS)
     )
 
 
@@ -512,11 +533,12 @@ def folder_notes(folder: ImageFolder) -> tuple[Diagnostic, ...]:
     if folder.skipped:
         shown = ", ".join(folder.skipped[:3])
         more = f" and {len(folder.skipped) - 3} more" if len(folder.skipped) > 3 else ""
+        many = len(folder.skipped) > 1
         notes.append(
             Diagnostic(
                 "non-image-files",
-                f"{len(folder.skipped)} file{'s are' if len(folder.skipped) > 1 else ' is'} not "
-                f"an image ({shown}{more}): Keras skips {'them' if len(folder.skipped) > 1 else 'it'}",
+                f"{len(folder.skipped)} file{'s are' if many else ' is'} not an image "
+                f"({shown}{more}): Keras skips {'them' if many else 'it'}",
                 f"keep only {', '.join(IMAGE_EXTENSIONS)} files in the class folders",
             )
         )

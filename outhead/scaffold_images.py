@@ -90,8 +90,13 @@ def scaffold_image_array(
         )
     notes.extend(plan.notes)
     features = FeatureSpec(
-        Source(path=features_path, format="npz" if images.key else "npy", columns=(),
-               all_columns=(), key=images.key)
+        Source(
+            path=features_path,
+            format="npz" if images.key else "npy",
+            columns=(),
+            all_columns=(),
+            key=images.key,
+        )
     )
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
 
@@ -124,9 +129,7 @@ def scaffold_image_folder(
             "in an image folder the class folders are the target: leave out --target", path=path
         )
     folder, layout = folder_layout(path, task=task, image_size=image_options.image_size)
-    recommendation = recommend(
-        layout, from_logits=options.from_logits, two_node=options.two_node
-    )
+    recommendation = recommend(layout, from_logits=options.from_logits, two_node=options.two_node)
     script = render_image_script(
         recommendation,
         images=folder,
