@@ -69,7 +69,9 @@ def pets(tmp_path: Path) -> Path:
 
 def jpeg_bytes(width: int, height: int, channels: int, marker: int = 0xC0) -> bytes:
     app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof = bytes([0xFF, marker]) + struct.pack(">HBHHB", 8 + 3 * channels, 8, height, width, channels)
+    sof = bytes([0xFF, marker]) + struct.pack(
+        ">HBHHB", 8 + 3 * channels, 8, height, width, channels
+    )
     return b"\xff\xd8" + app0 + sof + b"\x00" * (3 * channels) + b"\xff\xd9"
 
 
@@ -82,7 +84,10 @@ def jpeg_bytes(width: int, height: int, channels: int, marker: int = 0xC0) -> by
         (jpeg_bytes(640, 480, 3), ("jpeg", 640, 480, 3)),
         (jpeg_bytes(32, 24, 1, marker=0xC2), ("jpeg", 32, 24, 1)),  # progressive
         (b"GIF89a" + struct.pack("<HH", 9, 4) + b"\x00" * 20, ("gif", 9, 4, 3)),
-        (b"BM" + b"\x00" * 16 + struct.pack("<iiHH", 11, -6, 1, 24) + b"\x00" * 20, ("bmp", 11, 6, 3)),
+        (
+            b"BM" + b"\x00" * 16 + struct.pack("<iiHH", 11, -6, 1, 24) + b"\x00" * 20,
+            ("bmp", 11, 6, 3),
+        ),
     ],
 )
 def test_image_headers_give_size_and_channels(
@@ -283,14 +288,15 @@ def test_scaffold_of_an_image_folder(
 
 def test_scaffold_image_size_and_augment(pets: Path, tmp_path: Path) -> None:
     out = tmp_path / "train.py"
-    result = invoke(
-        "scaffold", str(pets), "--out", str(out), "--image-size", "12x10", "--augment"
-    )
+    result = invoke("scaffold", str(pets), "--out", str(out), "--image-size", "12x10", "--augment")
     assert result.exit_code == 0, result.output
     script = out.read_text()
     assert "IMAGE_SIZE = [12, 10]" in script
     assert "#   set with --image-size." in script
-    assert '"--augment",\n        action=argparse.BooleanOptionalAction,\n        default=True' in script
+    assert (
+        '"--augment",\n        action=argparse.BooleanOptionalAction,\n        default=True'
+        in script
+    )
 
 
 @pytest.mark.parametrize("size", ["0", "big", "3x4x5", "-2"])
@@ -335,7 +341,7 @@ def test_scaffold_of_an_image_array(digits: Path, tmp_path: Path) -> None:
     assert 'np.load(path, mmap_mode="r", allow_pickle=False)' in script
     assert "keras.layers.Reshape((*input_shape, 1))" in script
     assert "SCALE = 0.00392156862745098" in script
-    assert "keras.layers.Dense(3, activation=\"softmax\")" in script
+    assert 'keras.layers.Dense(3, activation="softmax")' in script
     assert "images: np.ndarray" in script
 
 
@@ -356,8 +362,12 @@ def test_npz_images_with_a_key(tmp_path: Path) -> None:
     np.savez(tmp_path / "data.npz", images=images[..., None], other=y)
     np.save(tmp_path / "y.npy", y)
     result = invoke(
-        "scaffold", str(tmp_path / "y.npy"), "--features", str(tmp_path / "data.npz"),
-        "--features-key", "images",
+        "scaffold",
+        str(tmp_path / "y.npy"),
+        "--features",
+        str(tmp_path / "data.npz"),
+        "--features-key",
+        "images",
     )
     assert result.exit_code == 0, result.output
     assert 'IMAGES_KEY = "images"' in result.stdout
@@ -399,8 +409,12 @@ def test_bad_image_arrays_are_one_line_errors(
     np.save(tmp_path / "y.npy", np.arange(10) % 2)
     out = tmp_path / "train.py"
     result = invoke(
-        "scaffold", str(tmp_path / "y.npy"), "--features", str(tmp_path / "X.npy"),
-        "--out", str(out),
+        "scaffold",
+        str(tmp_path / "y.npy"),
+        "--features",
+        str(tmp_path / "X.npy"),
+        "--out",
+        str(out),
     )
     one_line_error(result, *words)
     assert not out.exists()
