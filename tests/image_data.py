@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -72,14 +73,17 @@ def shape_folder(
     rgb: bool = True,
     splits: tuple[str, ...] = (),
     test_share: float = 0.25,
+    names: Sequence[str] | None = None,
 ) -> list[str]:
     """Write ``n`` PNG images of shapes into ``root/<class>/`` (or ``root/<split>/<class>/``).
+
+    ``names`` renames the classes (``cats``, ``dogs``): class i is still shape i.
 
     Returns:
         The class names, in order.
     """
     images, y = shape_images(n, size=size, classes=classes, seed=seed)
-    names = list(SHAPES[:classes])
+    names = list(names or SHAPES[:classes])
     n_test = int(n * test_share) if splits else 0
     for i, (image, label) in enumerate(zip(images, y, strict=True)):
         folder = root
@@ -88,3 +92,73 @@ def shape_folder(
         pixels = np.stack([image] * 3, axis=-1) if rgb else image
         write_png(folder / names[label] / f"{i:05d}.png", pixels)
     return names
+
+
+#: A 5x7 font of the digits 0-9 (one string of 5 pixels per row).
+_DIGITS = {
+    0: ("01110", "10001", "10011", "10101", "11001", "10001", "01110"),
+    1: ("00100", "01100", "00100", "00100", "00100", "00100", "01110"),
+    2: ("01110", "10001", "00001", "00010", "00100", "01000", "11111"),
+    3: ("11110", "00001", "00001", "01110", "00001", "00001", "11110"),
+    4: ("00010", "00110", "01010", "10010", "11111", "00010", "00010"),
+    5: ("11111", "10000", "11110", "00001", "00001", "10001", "01110"),
+    6: ("00110", "01000", "10000", "11110", "10001", "10001", "01110"),
+    7: ("11111", "00001", "00010", "00100", "01000", "01000", "01000"),
+    8: ("01110", "10001", "10001", "01110", "10001", "10001", "01110"),
+    9: ("01110", "10001", "10001", "01111", "00001", "00010", "01100"),
+}
+
+
+def digit_images(n: int, *, size: int = 28, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` MNIST-like uint8 images (n, size, size) of the digits 0-9 and their labels.
+
+    Each digit of the 5x7 font is scaled by 2 or 3, placed at a random offset, and drawn on a
+    dark noisy background with a random stroke brightness (nothing is downloaded).
+    """
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, size=n)
+    images = rng.integers(0, 40, size=(n, size, size)).astype("uint8")
+    for image, label in zip(images, y, strict=True):
+        glyph = np.array([[c == "1" for c in row] for row in _DIGITS[int(label)]])
+        scale = int(rng.integers(2, 4)) if size >= 24 else 1
+        glyph = np.kron(glyph, np.ones((scale, scale), dtype=bool))
+        h, w = glyph.shape
+        r = int(rng.integers(0, size - h + 1))
+        c = int(rng.integers(0, size - w + 1))
+        patch = image[r : r + h, c : c + w]
+        patch[glyph] = int(rng.integers(170, 256))
+    return images, y
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m tests.image_data digits|pets FOLDER``: the README's stand-in data.
+
+    ``digits``: ``digits_images.npy`` (2,000 x 28 x 28 uint8, MNIST-like) and
+    ``digits_labels.npy`` (0-9). ``pets``: ``pets/train/{cats,dogs}`` and ``pets/test/...``, 600
+    RGB PNGs of 32x32 laid out as Kaggle's dogs vs cats (a cat is a square, a dog a bar).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("kind", choices=["digits", "pets"])
+    parser.add_argument("folder", type=Path)
+    args = parser.parse_args(argv)
+    args.folder.mkdir(parents=True, exist_ok=True)
+    if args.kind == "digits":
+        images, labels = digit_images(2000, seed=0)
+        np.save(args.folder / "digits_images.npy", images)
+        np.save(args.folder / "digits_labels.npy", labels)
+    else:
+        shape_folder(
+            args.folder / "pets",
+            600,
+            size=32,
+            classes=2,
+            seed=0,
+            splits=("train", "test"),
+            names=("cats", "dogs"),
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -493,3 +493,19 @@ def test_every_image_script_passes_ruff(tmp_path: Path) -> None:
         ast.parse(text)
         (out / f"train_{i}.py").write_text(text)
     ruff(out)
+
+
+def test_readme_image_folder_example_is_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.image_data import main as make_stand_in
+
+    readme = (ROOT / "README.md").read_text()
+    command = "$ outhead inspect pets --width 100\n"
+    start = readme.index(command) + len(command)
+    shown = readme[start : readme.index("...\n", start)]
+    monkeypatch.chdir(tmp_path)
+    make_stand_in(["pets", "."])
+    result = invoke("inspect", "pets", "--width", "100")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(shown)

@@ -233,3 +233,26 @@ def test_a_missing_image_folder_stops_with_one_line(runs: Any) -> None:
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last == "error: nowhere: no such file; pass its location with --train-dir"
+
+
+def test_arrays_too_big_for_memory_are_read_per_batch(runs: Any, keras: Any) -> None:
+    """Past MEMORY_BYTES the script reads each batch's rows from the memory map; the batches
+    hold the same images and targets as the in-memory ones."""
+    run = runs("array-gray-multiclass")
+    module = load_script(run.script)
+    images = module.load_images(str(run.data / "images.npy"))
+    assert isinstance(images, np.memmap)
+    rows = np.arange(5, 105)
+    y = np.arange(100)
+    in_memory = module.make_batches(images, rows, y, 32)
+    module.MEMORY_BYTES = 0
+    streamed = module.make_batches(images, rows, y, 32, seed=7)
+    assert isinstance(streamed, module.ImageBatches) and len(streamed) == 4
+    got_x = np.concatenate([streamed[i][0] for i in range(len(streamed))])
+    got_y = np.concatenate([streamed[i][1] for i in range(len(streamed))])
+    want_x = np.concatenate([x.numpy() for x, _ in in_memory])
+    assert sorted(got_y) == list(y)
+    order = np.argsort(got_y)
+    np.testing.assert_array_equal(got_x[order], want_x)
+    streamed.on_epoch_end()  # a new epoch, a new order of the same rows
+    assert sorted(np.concatenate([streamed[i][1] for i in range(4)])) == list(y)

@@ -19,11 +19,13 @@
 #
 # The images: an array of shape (300, 16, 16), uint8.
 # Three dimensions: 300 grayscale images of 16x16; the model adds the channel axis.
-# The array is memory-mapped: each batch reads its own rows from the file.
+# The array is memory-mapped: the training rows are copied into memory when they fit in
+# MEMORY_BYTES, else each batch reads its own rows from the file.
 # Rescaling: pixels from 0 to 255, 8-bit values: divided by 255 into [0, 1].
 # The network: Conv2D + MaxPooling2D blocks, as many as halve the smaller side while it stays
-# at least 4 pixels (at most 4), with 32, 64, ... filters; then Flatten (small feature
-# maps) or GlobalAveragePooling2D, Dropout, the hidden Dense layers and the head.
+# at least 4 pixels (at most 4), with 32, 64, ... filters; then Flatten (feature maps
+# of up to FLATTEN_MAX values) or GlobalAveragePooling2D, Dropout, the hidden Dense layers and
+# the head.
 # --augment adds light random shifts, turns and zooms of the training images (off by
 # default here; --no-augment / --augment switch it).
 #
@@ -39,6 +41,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 
 # Relative data paths are relative to the current directory: run the script from the
 # directory where outhead scaffold ran, or pass the files' locations.
@@ -50,10 +53,14 @@ CLASSES = [0, 1, 2]
 TASK = "multiclass"
 # The cells outhead reads as missing.
 MISSING = ["", "NA", "N/A", "nan", "NaN", "null", "None", "?"]
+# Images that fit in this many bytes are held in memory (faster); more are read per batch.
+MEMORY_BYTES = 1 << 30
 # Rescaling(SCALE, offset=OFFSET) maps the pixels into [0, 1].
 SCALE = 0.00392156862745098
 OFFSET = 0.0
 MAX_BLOCKS = 4
+# Feature maps of at most this many values are flattened, larger ones averaged.
+FLATTEN_MAX = 4096
 DROPOUT = 0.25
 HIDDEN_UNITS = [64, 32]
 VALIDATION_FRACTION = 0.2
@@ -115,7 +122,7 @@ def encode_target(target: pd.DataFrame) -> np.ndarray:
 
 
 def load_images(path: str) -> np.ndarray:
-    """The image array, memory-mapped: batches read their rows from the file when needed."""
+    """The image array, memory-mapped: only the rows that are used are ever read."""
     return np.load(path, mmap_mode="r", allow_pickle=False)  # never unpickle
 
 
@@ -133,10 +140,38 @@ def split_rows(strata: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, n
     return train, val, test
 
 
-class ImageBatches(keras.utils.PyDataset):
-    """Batches of images (read from the array by row) with their targets, shuffled per epoch.
+def make_batches(
+    images: np.ndarray,
+    rows: np.ndarray,
+    y: np.ndarray | None,
+    batch_size: int,
+    seed: int | None = None,
+) -> tf.data.Dataset | keras.utils.PyDataset:
+    """Batches of the given rows of the images (with their targets), shuffled when seeded.
 
-    Each batch reads its rows in file order, so a memory-mapped array is read sequentially.
+    Rows that fit in MEMORY_BYTES are copied into memory as stored (uint8 stays uint8) and
+    batched by tf.data; larger sets are read batch by batch from the memory map.
+    """
+    if len(rows) * images[:1].nbytes > MEMORY_BYTES:
+        return ImageBatches(images, rows, y, batch_size, seed=seed)
+    data = tf.data.Dataset.from_tensor_slices(
+        images[rows] if y is None else (images[rows], y)
+    )
+    if seed is not None:
+        data = data.shuffle(len(rows), seed=seed)
+    data = data.batch(batch_size)
+    if y is None:
+        data = data.map(lambda x: tf.cast(x, "float32"))
+    else:
+        data = data.map(lambda x, t: (tf.cast(x, "float32"), t))
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+class ImageBatches(keras.utils.PyDataset):
+    """Batches of images read from the array by row, with their targets, shuffled per epoch.
+
+    Each batch reads its rows in file order, so a memory-mapped array is read sequentially;
+    two threads read ahead while the model trains.
     """
 
     def __init__(
@@ -147,7 +182,7 @@ class ImageBatches(keras.utils.PyDataset):
         batch_size: int,
         seed: int | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(workers=2)
         self.images, self.rows, self.y, self.batch_size = images, rows, y, batch_size
         self.rng = np.random.default_rng(seed) if seed is not None else None
         self.order = np.arange(len(rows))
@@ -203,8 +238,9 @@ def build_model(input_shape: tuple[int, ...], augment: bool, seed: int) -> keras
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
         x = keras.layers.MaxPooling2D(padding="same")(x)
         filters *= 2
-    # Small feature maps keep where things are (Flatten); large ones are averaged.
-    if x.shape[1] * x.shape[2] <= 16:
+    # Small feature maps keep where things are (Flatten, as Keras's MNIST example does);
+    # large ones are averaged over the positions, which keeps the Dense layers small.
+    if x.shape[1] * x.shape[2] * x.shape[3] <= FLATTEN_MAX:
         x = keras.layers.Flatten()(x)
     else:
         x = keras.layers.GlobalAveragePooling2D()(x)
@@ -317,8 +353,8 @@ def main() -> None:
     train, val, test = split_rows(strata, args.seed)
     print(f"images: {len(train)} train, {len(val)} validation, {len(test)} test")
     y_fit = y
-    train_data = ImageBatches(images, rows[train], y_fit[train], args.batch_size, seed=args.seed)
-    val_data = ImageBatches(images, rows[val], y_fit[val], args.batch_size)
+    train_data = make_batches(images, rows[train], y_fit[train], args.batch_size, seed=args.seed)
+    val_data = make_batches(images, rows[val], y_fit[val], args.batch_size)
     input_shape = tuple(images.shape[1:])
     y_train, y_test = y[train], y[test]
 
@@ -338,7 +374,7 @@ def main() -> None:
         verbose=2,
     )
 
-    outputs = model.predict(ImageBatches(images, rows[test], None, args.batch_size), verbose=0)
+    outputs = model.predict(make_batches(images, rows[test], None, args.batch_size), verbose=0)
     # The model and the trivial baseline, scored with the same loss and metrics on the same rows.
     test_scores = score(y_test, outputs)
     baseline_scores = score(y_test, baseline_outputs(y_train, len(y_test)))

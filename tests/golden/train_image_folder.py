@@ -27,8 +27,9 @@
 # Split: a seeded random split of the files (Keras's validation_split: random, not per
 # class), then the held-out part is cut into validation and test images.
 # The network: Conv2D + MaxPooling2D blocks, as many as halve the smaller side while it stays
-# at least 4 pixels (at most 4), with 32, 64, ... filters; then Flatten (small feature
-# maps) or GlobalAveragePooling2D, Dropout, the hidden Dense layers and the head.
+# at least 4 pixels (at most 4), with 32, 64, ... filters; then Flatten (feature maps
+# of up to FLATTEN_MAX values) or GlobalAveragePooling2D, Dropout, the hidden Dense layers and
+# the head.
 # --augment adds light random shifts, turns and zooms of the training images (off by
 # default here; --no-augment / --augment switch it).
 #
@@ -58,6 +59,8 @@ CACHE_BYTES = 1 << 30
 CLASSES = ["hbar", "square"]
 TASK = "binary"
 MAX_BLOCKS = 4
+# Feature maps of at most this many values are flattened, larger ones averaged.
+FLATTEN_MAX = 4096
 DROPOUT = 0.25
 HIDDEN_UNITS = [64, 32]
 VALIDATION_FRACTION = 0.2
@@ -219,8 +222,9 @@ def build_model(input_shape: tuple[int, ...], augment: bool, seed: int) -> keras
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
         x = keras.layers.MaxPooling2D(padding="same")(x)
         filters *= 2
-    # Small feature maps keep where things are (Flatten); large ones are averaged.
-    if x.shape[1] * x.shape[2] <= 16:
+    # Small feature maps keep where things are (Flatten, as Keras's MNIST example does);
+    # large ones are averaged over the positions, which keeps the Dense layers small.
+    if x.shape[1] * x.shape[2] * x.shape[3] <= FLATTEN_MAX:
         x = keras.layers.Flatten()(x)
     else:
         x = keras.layers.GlobalAveragePooling2D()(x)
