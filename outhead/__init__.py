@@ -9,32 +9,70 @@ The library API (no printing anywhere in it)::
     rec.to_dict()                                          # the JSON of `outhead inspect --json`
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from outhead._version import __version__
-from outhead.api import infer_target, inspect_target
-from outhead.checking import (
-    DeclaredHead,
-    Expectation,
-    Finding,
-    Report,
-    TargetSpec,
-    check_layout,
-    check_project,
-    check_targets,
-)
-from outhead.diagnostics import Diagnostic
-from outhead.errors import OutheadError
-from outhead.layout import Layout, LayoutKind, Task, infer_layout
-from outhead.recommend import Alternative, Head, MetricSpec, Recommendation, recommend
-from outhead.stats import ColumnStats, Source, TargetStats
+
+if TYPE_CHECKING:
+    from outhead.api import infer_target, inspect_target
+    from outhead.check import (
+        DeclaredHead,
+        Expectation,
+        Finding,
+        Report,
+        TargetSpec,
+        check_layout,
+        check_project,
+        check_targets,
+    )
+    from outhead.diagnostics import Diagnostic
+    from outhead.errors import OutheadError
+    from outhead.layout import Layout, LayoutKind, Task, infer_layout
+    from outhead.reading import ReadOptions, read_schema, scan_target
+    from outhead.recommend import Alternative, Head, MetricSpec, Recommendation, recommend
+    from outhead.stats import ColumnStats, Source, TargetStats
+
+#: Where each name of the API lives. Each loads when it is first used, so that the command line
+#: (``outhead --help``, ``inspect``, ``check``) pays only for what it runs.
+_HOMES = {
+    "infer_target": "api",
+    "inspect_target": "api",
+    "DeclaredHead": "check",
+    "Expectation": "check",
+    "Finding": "check",
+    "Report": "check",
+    "TargetSpec": "check",
+    "check_layout": "check",
+    "check_project": "check",
+    "check_targets": "check",
+    "Diagnostic": "diagnostics",
+    "OutheadError": "errors",
+    "Layout": "layout",
+    "LayoutKind": "layout",
+    "Task": "layout",
+    "infer_layout": "layout",
+    "ReadOptions": "reading",
+    "read_schema": "reading",
+    "scan_target": "reading",
+    "Alternative": "recommend",
+    "Head": "recommend",
+    "MetricSpec": "recommend",
+    "Recommendation": "recommend",
+    "recommend": "recommend",
+    "ColumnStats": "stats",
+    "Source": "stats",
+    "TargetStats": "stats",
+}
 
 
 def __getattr__(name: str) -> object:
-    # The reader pulls in numpy and pyarrow: import it only when it is asked for.
-    if name in ("scan_target", "read_schema"):
-        from outhead import reading
-
-        return getattr(reading, name)
-    raise AttributeError(f"module 'outhead' has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'outhead' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"outhead.{home}"), name)
 
 
 __all__ = [
@@ -49,6 +87,7 @@ __all__ = [
     "LayoutKind",
     "MetricSpec",
     "OutheadError",
+    "ReadOptions",
     "Recommendation",
     "Report",
     "Source",

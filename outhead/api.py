@@ -9,12 +9,14 @@ from typing import BinaryIO
 
 from outhead.diagnostics import Diagnostic
 from outhead.layout import Layout, Task, infer_layout
+from outhead.reading.options import ReadOptions, resolve_options
 from outhead.recommend import Recommendation, recommend
 from outhead.stats import TargetStats
 
 
 def inspect_target(
     path: str | PathLike[str],
+    read: ReadOptions | None = None,
     *,
     columns: Sequence[str] | None = None,
     key: str | None = None,
@@ -31,6 +33,8 @@ def inspect_target(
     Args:
         path: a CSV, TSV, NPY, NPZ or Parquet file, a directory of Parquet files, or ``-`` for
             CSV on standard input.
+        read: how to read it (:class:`~outhead.reading.options.ReadOptions`), or its fields
+            one by one:
         columns: target columns (names, 0-based indexes or globs); default every column.
         key: the array of an NPZ file (default: the only one).
         header: CSV/TSV: force the first line to be (True) or not be (False) a header.
@@ -48,15 +52,14 @@ def inspect_target(
     Raises:
         outhead.errors.OutheadError: a subclass naming the file and the problem.
     """
-    layout = infer_target(
-        path, columns=columns, key=key, header=header, sep=sep, task=task, stdin=stdin,
-        progress=progress,
-    )
+    read = resolve_options(read, columns=columns, key=key, header=header, sep=sep)
+    layout = infer_target(path, read, task=task, stdin=stdin, progress=progress)
     return recommend(layout, from_logits=from_logits, two_node=two_node)
 
 
 def infer_target(
     path: str | PathLike[str],
+    read: ReadOptions | None = None,
     *,
     columns: Sequence[str] | None = None,
     key: str | None = None,
@@ -68,43 +71,25 @@ def infer_target(
 ) -> Layout:
     """Read a target file and infer its :class:`~outhead.layout.Layout` (see
     :func:`inspect_target` for the arguments)."""
+    read = resolve_options(read, columns=columns, key=key, header=header, sep=sep)
     from outhead.image_folder import is_image_folder
 
     if path != "-" and is_image_folder(str(path)):
         # One folder per class: the folder names are a label vector (outhead.image_folder).
-        from outhead.image_folder import folder_layout
-
-        layout = folder_layout(
-            str(path), task=task.value if isinstance(task, Task) else task, image_size=None
-        )[1]
-        given = [
-            name
-            for name, value in (("--column", columns), ("--key", key), ("--header", header),
-                                ("--sep", sep))
-            if value
-        ]
-        if not given:
-            return layout
-        message = f"{', '.join(given)} apply to files; {path} is a folder of class folders"
-        note = Diagnostic("option-ignored", message, None, "warning")
-        return replace(layout, diagnostics=(*layout.diagnostics, note))
+        return _image_folder_layout(str(path), read, task)
     from outhead.reading import scan_target
 
-    stats = scan_target(
-        str(path), columns=columns, key=key, header=header, sep=sep, stdin=stdin,
-        progress=progress,
-    )
-    ignored = _ignored_options(stats, key=key, header=header, sep=sep)
+    stats = scan_target(str(path), read, stdin=stdin, progress=progress)
+    ignored = _ignored_options(stats, read)
     if ignored:
         stats = replace(stats, notes=(*stats.notes, *ignored))
     return infer_layout(stats, task=task)
 
 
-def _ignored_options(
-    stats: TargetStats, *, key: str | None, header: bool | None, sep: str | None
-) -> tuple[Diagnostic, ...]:
+def _ignored_options(stats: TargetStats, read: ReadOptions) -> tuple[Diagnostic, ...]:
     """Options that did nothing for this file: said, so that a typo does not pass unnoticed."""
     fmt = stats.source.format
+    key, header, sep = read.key, read.header, read.sep
     out = []
     if key is not None and fmt != "npz":
         out.append(f"--key applies to .npz files; {stats.source.path} is {fmt}")
@@ -113,3 +98,27 @@ def _ignored_options(
     if sep is not None and stats.labelsets is None:
         out.append("--sep applies to a text column of label sets; no target column is one")
     return tuple(Diagnostic("option-ignored", message, None, "warning") for message in out)
+
+
+def _image_folder_layout(path: str, read: ReadOptions, task: Task | str | None) -> Layout:
+    """The layout of a folder of class folders, saying which reading options did nothing."""
+    from outhead.image_folder import folder_layout
+
+    layout = folder_layout(
+        path, task=task.value if isinstance(task, Task) else task, image_size=None
+    )[1]
+    given = [
+        option
+        for option, value in (
+            ("--column", read.columns),
+            ("--key", read.key),
+            ("--header/--no-header", read.header),
+            ("--sep", read.sep),
+        )
+        if value is not None
+    ]
+    if not given:
+        return layout
+    message = f"{', '.join(given)} apply to files; {path} is a folder of class folders"
+    note = Diagnostic("option-ignored", message, None, "warning")
+    return replace(layout, diagnostics=(*layout.diagnostics, note))

@@ -17,6 +17,8 @@ class Diagnostic:
     message: str
     fix: str | None = None
     severity: Severity = "warning"
+    column: str | None = None
+    """The column the remark is about, when it is about one."""
 
     def to_dict(self) -> dict[str, str | None]:
         return {

@@ -14,10 +14,29 @@ class OutheadError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, *, path: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        reason: str | None = None,
+        choose_columns: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
+        self.reason = reason
+        """What exactly is wrong, as a stable word (:class:`TargetError`: ``all-missing``,
+        ``single-value``, ``single-row``), for code that must act on it: never the message."""
+        self.choose_columns = choose_columns
+        """The way out is to choose other target columns: each command words its own option
+        (``--column`` for inspect, ``--target`` for scaffold, ``columns`` in outhead.toml)."""
+
+    def add_hint(self, hint: str) -> None:
+        """Append ``(hint)`` to the message: how the command that caught it words the way out
+        (its own option for what ``choose_columns`` says, say)."""
+        self.message = f"{self.message} ({hint})"
+        self.args = (self.message,)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -55,6 +74,9 @@ class TargetError(OutheadError):
     """The target holds nothing a model can learn: all missing, or a single value."""
 
     code = "target-error"
+
+    #: The ``reason`` of a target with one value, or one row: a single class, nothing to learn.
+    SINGLE = ("single-value", "single-row")
 
 
 class UsageError(OutheadError):

@@ -6,7 +6,8 @@ comes from the :class:`Recommendation` it returns, including the Keras source li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from outhead.diagnostics import Diagnostic
@@ -31,13 +32,36 @@ class MetricSpec:
     """The name Keras logs it under (``binary_accuracy``, ``auc``, ``precision``...)."""
     args: tuple[tuple[str, Any], ...] = ()
 
-    def code(self, module: str = "keras.metrics") -> str:
-        """The constructor call, e.g. ``keras.metrics.AUC(multi_label=True, num_labels=6)``."""
-        inner = ", ".join(f"{k}={_py(v)}" for k, v in self.args)
+    def code(
+        self,
+        module: str = "keras.metrics",
+        *,
+        named: bool = False,
+        literal: Callable[[Any], str] = _py,
+    ) -> str:
+        """The constructor call, e.g. ``keras.metrics.AUC(multi_label=True, num_labels=6)``.
+
+        Args:
+            module: the module the class is written under.
+            named: pass ``name=`` too (the key Keras logs the metric under).
+            literal: how values are written (the scaffold passes its checked-literal filter).
+        """
+        args = [*self.args, ("name", self.name)] if named else self.args
+        inner = ", ".join(f"{k}={literal(v)}" for k, v in args)
         return f"{module}.{self.cls}({inner})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"class": self.cls, "name": self.name, "args": dict(self.args), "code": self.code()}
+
+
+#: The activation a cross-entropy reads its inputs through.
+_PROBABILITIES: dict[str, Literal["sigmoid", "softmax"]] = {
+    "BinaryCrossentropy": "sigmoid",
+    "BinaryFocalCrossentropy": "sigmoid",
+    "CategoricalCrossentropy": "softmax",
+    "CategoricalFocalCrossentropy": "softmax",
+    "SparseCategoricalCrossentropy": "softmax",
+}
 
 
 @dataclass(frozen=True)
@@ -53,9 +77,19 @@ class Head:
     """Class name under ``keras.losses`` (``BinaryCrossentropy``)."""
     from_logits: bool = False
 
-    def layer_code(self, module: str = "keras.layers") -> str:
-        """``keras.layers.Dense(6, activation="softmax")``."""
+    def layer_code(self, module: str = "keras.layers", *, bare_linear: bool = False) -> str:
+        """``keras.layers.Dense(6, activation="softmax")``; ``Dense(6)`` for a linear output
+        with ``bare_linear``."""
+        if bare_linear and self.activation == "linear":
+            return f"{module}.Dense({self.units})"
         return f'{module}.Dense({self.units}, activation="{self.activation}")'
+
+    @property
+    def probabilities(self) -> Literal["sigmoid", "softmax"] | None:
+        """How the outputs become probabilities for a cross-entropy: ``sigmoid`` (one per unit)
+        or ``softmax`` (one distribution), applied by the layer or, with ``from_logits``, by the
+        loss; None for a regression loss."""
+        return _PROBABILITIES.get(self.loss_class)
 
     def loss_code(self, module: str = "keras.losses") -> str:
         """``keras.losses.CategoricalCrossentropy(from_logits=True)`` (no args when default)."""
@@ -188,10 +222,14 @@ def _column_summary(col: ColumnStats) -> dict[str, Any]:
 #: From this many classes a top-5 accuracy is worth reporting beside the plain one.
 TOP_K_FROM = 10
 
-_MSE = ("mean_squared_error", "MeanSquaredError")
-_BCE = ("binary_crossentropy", "BinaryCrossentropy")
-_CCE = ("categorical_crossentropy", "CategoricalCrossentropy")
-_SCCE = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
+#: The losses of recommended heads, by family: (Keras string id, class under keras.losses).
+LOSSES: dict[str, tuple[str, str]] = {
+    "regression": ("mean_squared_error", "MeanSquaredError"),
+    "bce": ("binary_crossentropy", "BinaryCrossentropy"),
+    "cce": ("categorical_crossentropy", "CategoricalCrossentropy"),
+    "scce": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"),
+}
+_MSE, _BCE, _CCE, _SCCE = LOSSES["regression"], LOSSES["bce"], LOSSES["cce"], LOSSES["scce"]
 
 _REGRESSION_METRICS = (
     MetricSpec("RootMeanSquaredError", "root_mean_squared_error"),
@@ -207,21 +245,39 @@ def _head(units: int, activation: str, loss: tuple[str, str], from_logits: bool 
 def _binary_metrics(from_logits: bool, n_labels: int | None = None) -> tuple[MetricSpec, ...]:
     """Metrics for sigmoid outputs (one binary label, or several with ``n_labels``).
 
-    On logits the 0.5 probability threshold is a logit of 0.0, and AUC must be told; F1Score is
-    left out on purpose, since it rejects ``threshold=0.0`` (see keras-head-facts M8).
+    On logits the 0.5 probability threshold is a logit of 0.0, and AUC must be told (see
+    :func:`logit_metric`); F1Score is left out on purpose, since it rejects ``threshold=0.0``.
     """
-    cut = 0.0 if from_logits else 0.5
     auc: tuple[tuple[str, Any], ...] = ()
     if n_labels is not None:
-        auc += (("multi_label", True), ("num_labels", n_labels))
-    if from_logits:
-        auc += (("from_logits", True),)
-    return (
-        MetricSpec("BinaryAccuracy", "binary_accuracy", (("threshold", cut),)),
+        auc = (("multi_label", True), ("num_labels", n_labels))
+    metrics = (
+        MetricSpec("BinaryAccuracy", "binary_accuracy", (("threshold", 0.5),)),
         MetricSpec("AUC", "auc", auc),
-        MetricSpec("Precision", "precision", (("thresholds", cut),)),
-        MetricSpec("Recall", "recall", (("thresholds", cut),)),
+        MetricSpec("Precision", "precision", (("thresholds", 0.5),)),
+        MetricSpec("Recall", "recall", (("thresholds", 0.5),)),
     )
+    if not from_logits:
+        return metrics
+    return tuple(m for m in map(logit_metric, metrics) if m is not None)
+
+
+#: Metrics that read probabilities and cannot be given a logit threshold (keras-head-facts M8).
+_NO_LOGITS = frozenset({"F1Score", "FBetaScore"})
+
+
+def logit_metric(metric: MetricSpec) -> MetricSpec | None:
+    """The same metric reading logits, or None when Keras has no logit form (F1Score)."""
+    if metric.cls in _NO_LOGITS:
+        return None
+    args = dict(metric.args)
+    if metric.cls == "BinaryAccuracy":
+        args["threshold"] = 0.0  # logit 0 is probability 0.5
+    elif metric.cls == "AUC":
+        args["from_logits"] = True
+    elif metric.cls in ("Precision", "Recall"):
+        args["thresholds"] = 0.0
+    return replace(metric, args=tuple(args.items()))
 
 
 def _class_metrics(k: int, sparse: bool) -> tuple[MetricSpec, ...]:
@@ -271,6 +327,49 @@ def _logits_alternative(head: Head, metrics: tuple[MetricSpec, ...], layout: Lay
     )
 
 
+def head_for(layout: Layout, *, from_logits: bool = False, two_node: bool = False) -> Head:
+    """The head a layout calls for: the one place that decides units, activation and loss.
+
+    ``outhead inspect``, ``outhead check`` (the fixes it quotes) and ``outhead scaffold`` all
+    take the head from here.
+
+    Args:
+        layout: the inferred (or forced) layout; its task decides.
+        from_logits: the numerically stable form (linear output, ``from_logits=True``) of a
+            classification head; ignored for regression.
+        two_node: 2 softmax units with a sparse loss for a binary label vector; ignored for
+            anything else.
+
+    Returns:
+        The :class:`Head`.
+    """
+    task, kind, k = layout.task, layout.kind, layout.n_outputs
+    if task == Task.REGRESSION:
+        return _head(k, "linear", _MSE)
+    if task == Task.BOUNDED_REGRESSION:
+        return _head(1, "sigmoid", _MSE)
+    if task == Task.BINARY and kind == LayoutKind.LABEL_VECTOR:
+        if two_node:
+            return _head(2, "softmax", _SCCE, from_logits)
+        return _head(1, "sigmoid", _BCE, from_logits)
+    if task == Task.MULTILABEL:
+        return _head(k, "sigmoid", _BCE, from_logits)
+    return _head(k, "softmax", _SCCE if kind == LayoutKind.LABEL_VECTOR else _CCE, from_logits)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What a task adds to the head: metrics, how outputs become labels, why, alternatives."""
+
+    metrics: tuple[MetricSpec, ...]
+    decision: Decision
+    decision_text: str
+    why: list[str]
+    alternatives: list[Alternative]
+    threshold: float | None = None
+    report: tuple[str, ...] = ()
+
+
 def recommend(
     layout: Layout, *, from_logits: bool = False, two_node: bool = False
 ) -> Recommendation:
@@ -288,12 +387,51 @@ def recommend(
         the diagnostics of the layout plus any the options add.
     """
     diags = list(layout.diagnostics)
-    kind, task, k = layout.kind, layout.task, layout.n_outputs
+    from_logits, two_node = _applicable_options(layout, from_logits, two_node, diags)
+    head = head_for(layout, from_logits=from_logits, two_node=two_node)
+    task = layout.task
+    if task == Task.REGRESSION:
+        part = _regression(layout, head)
+    elif task == Task.BOUNDED_REGRESSION:
+        part = _bounded_regression(head)
+    elif task == Task.BINARY and layout.kind == LayoutKind.LABEL_VECTOR:
+        part = _binary_vector(layout, head, from_logits, two_node)
+    elif task == Task.MULTILABEL:
+        part = _multilabel(layout, from_logits)
+    else:  # multiclass: label vector, one-hot, probabilities (and binary one-hot)
+        part = _multiclass(layout, head)
+    why = part.why
+    alternatives = part.alternatives
+    if from_logits:
+        why[1] = (
+            "linear activation with from_logits=True: the loss applies "
+            f"{head.probabilities} itself, in a numerically stable form"
+        )
+    elif layout.is_classification:
+        alternatives.append(_logits_alternative(head, part.metrics, layout))
     weights = _class_weight(layout)
-    alternatives: list[Alternative] = []
-    report: tuple[str, ...] = ()
-    threshold: float | None = None
+    if weights and task not in (Task.BINARY, Task.MULTICLASS):
+        weights = None
+    return Recommendation(
+        layout=layout,
+        head=head,
+        metrics=part.metrics,
+        decision=part.decision,
+        decision_text=part.decision_text,
+        threshold=part.threshold,
+        report=part.report,
+        class_weight=weights,
+        alternatives=tuple(alternatives),
+        why=tuple(why),
+        diagnostics=tuple(diags),
+    )
 
+
+def _applicable_options(
+    layout: Layout, from_logits: bool, two_node: bool, diags: list[Diagnostic]
+) -> tuple[bool, bool]:
+    """``from_logits`` and ``two_node`` where they apply; a note in ``diags`` where not."""
+    task, kind = layout.task, layout.kind
     if task in (Task.REGRESSION, Task.BOUNDED_REGRESSION) and (from_logits or two_node):
         flag = "--from-logits" if from_logits else "--two-node"
         diags.append(
@@ -305,7 +443,7 @@ def recommend(
                 "note",
             )
         )
-        from_logits = two_node = False
+        return False, False
     if two_node and task != Task.BINARY:
         diags.append(
             Diagnostic(
@@ -317,51 +455,59 @@ def recommend(
             )
         )
         two_node = False
+    return from_logits, two_node
 
-    metrics: tuple[MetricSpec, ...]
-    if task == Task.REGRESSION:
-        head = _head(k, "linear", _MSE)
-        metrics = _REGRESSION_METRICS
-        decision: Decision = "identity"
-        decision_text = "predictions are the values themselves (in the target's own units)"
-        report = ("median absolute error",)
-        why = [
+
+def _regression(layout: Layout, head: Head) -> _Reading:
+    k = head.units
+    metrics = _REGRESSION_METRICS
+    alternatives = [
+        Alternative(
+            "robust to outliers",
+            Head(k, "linear", "huber", "Huber"),
+            metrics,
+            "Huber loss is quadratic near 0 and linear far out: a few wild targets do not "
+            "dominate the gradient",
+        )
+    ]
+    if _is_count(layout):
+        alternatives.append(
+            Alternative(
+                "counts",
+                Head(k, "exponential", "poisson", "Poisson"),
+                metrics,
+                "non-negative whole numbers: a Poisson loss with an exponential output "
+                "models counts and never predicts below 0",
+            )
+        )
+    return _Reading(
+        metrics=metrics,
+        decision="identity",
+        decision_text="predictions are the values themselves (in the target's own units)",
+        report=("median absolute error",),
+        why=[
             f"{k} unit{'s' if k > 1 else ''}: one continuous value per target column",
             "linear activation: the output must be free to take any value",
             "mean squared error: the standard regression loss; RMSE and MAE report the error in "
             "the target's units, the median absolute error shrugs off outliers",
-        ]
-        alternatives.append(
-            Alternative(
-                "robust to outliers",
-                Head(k, "linear", "huber", "Huber"),
-                metrics,
-                "Huber loss is quadratic near 0 and linear far out: a few wild targets do not "
-                "dominate the gradient",
-            )
-        )
-        if _is_count(layout):
-            alternatives.append(
-                Alternative(
-                    "counts",
-                    Head(k, "exponential", "poisson", "Poisson"),
-                    metrics,
-                    "non-negative whole numbers: a Poisson loss with an exponential output "
-                    "models counts and never predicts below 0",
-                )
-            )
-    elif task == Task.BOUNDED_REGRESSION:
-        head = _head(1, "sigmoid", _MSE)
-        metrics = (_REGRESSION_METRICS[1], _REGRESSION_METRICS[0])
-        decision = "identity"
-        decision_text = "predictions are the values themselves, within [0, 1]"
-        report = ("median absolute error",)
-        why = [
+        ],
+        alternatives=alternatives,
+    )
+
+
+def _bounded_regression(head: Head) -> _Reading:
+    metrics = (_REGRESSION_METRICS[1], _REGRESSION_METRICS[0])
+    return _Reading(
+        metrics=metrics,
+        decision="identity",
+        decision_text="predictions are the values themselves, within [0, 1]",
+        report=("median absolute error",),
+        why=[
             "1 unit: one continuous value",
             "sigmoid activation: keeps every prediction inside [0, 1], like the target",
             "mean squared error: a regression loss on a bounded value",
-        ]
-        alternatives.append(
+        ],
+        alternatives=[
             Alternative(
                 "stronger gradients",
                 _head(1, "sigmoid", _BCE),
@@ -369,152 +515,144 @@ def recommend(
                 "binary cross-entropy accepts targets between 0 and 1 and keeps its gradient "
                 "when the sigmoid saturates (75× MSE's at a logit of 5); its minimum is the "
                 "entropy of y, not 0, so the loss does not reach 0",
-            )
-        )
-        alternatives.append(
+            ),
             Alternative(
                 "unbounded",
                 _head(1, "linear", _MSE),
                 _REGRESSION_METRICS,
                 "a linear output also works, but can predict outside [0, 1]; clip predictions",
-            )
-        )
-    elif task == Task.BINARY and kind == LayoutKind.LABEL_VECTOR:
-        pos = layout.classes[1] if layout.classes else 1
-        two = Alternative(
-            "two nodes",
-            _head(2, "softmax", _SCCE),
-            _class_metrics(2, sparse=True),
-            "2 softmax units give P(each class) directly, and the labels stay a vector; a matter "
-            "of preference: sigmoid(1) is the same model with fewer weights",
-            "or one-hot encode the labels and use CategoricalCrossentropy with "
-            "CategoricalAccuracy",
-        )
-        if two_node:
-            head = _head(2, "softmax", _SCCE, from_logits)
-            metrics = two.metrics
-            decision = "argmax"
-            decision_text = "predicted class = argmax over the 2 outputs"
-            why = [
+            ),
+        ],
+    )
+
+
+def _binary_vector(layout: Layout, head: Head, from_logits: bool, two_node: bool) -> _Reading:
+    pos = layout.classes[1] if layout.classes else 1
+    two = Alternative(
+        "two nodes",
+        head_for(layout, two_node=True),
+        _class_metrics(2, sparse=True),
+        "2 softmax units give P(each class) directly, and the labels stay a vector; a matter "
+        "of preference: sigmoid(1) is the same model with fewer weights",
+        "or one-hot encode the labels and use CategoricalCrossentropy with "
+        "CategoricalAccuracy",
+    )
+    if two_node:
+        return _Reading(
+            metrics=two.metrics,
+            decision="argmax",
+            decision_text="predicted class = argmax over the 2 outputs",
+            why=[
                 "2 units: one per class (--two-node)",
                 "softmax activation: the 2 outputs are a probability distribution",
                 "sparse categorical cross-entropy: the labels are one class id per row, 0 or 1",
-            ]
-        else:
-            head = _head(1, "sigmoid", _BCE, from_logits)
-            metrics = _binary_metrics(from_logits)
-            decision = "threshold"
-            threshold = 0.0 if from_logits else 0.5
-            decision_text = (
-                f"class {pos!s} when p >= 0.5, else class {layout.classes[0]!s}"
-                if layout.classes
-                else "class 1 when p >= 0.5"
-            )
-            why = [
-                "1 unit: the labels are one vector of 2 values, so one probability suffices",
-                f"sigmoid activation: the output is P({pos!s}), between 0 and 1",
-                "binary cross-entropy: the loss of a yes/no label",
-            ]
-            alternatives.append(two)
-    elif task == Task.MULTILABEL:
-        head = _head(k, "sigmoid", _BCE, from_logits)
-        metrics = _binary_metrics(from_logits, k)
-        decision = "per-label-threshold"
-        threshold = 0.0 if from_logits else 0.5
-        decision_text = (
-            "each label is on when its p >= 0.5 (tune a threshold per label on validation data)"
+            ],
+            alternatives=[],
         )
-        why = [
+    return _Reading(
+        metrics=_binary_metrics(from_logits),
+        decision="threshold",
+        threshold=0.0 if from_logits else 0.5,
+        decision_text=(
+            f"class {pos!s} when p >= 0.5, else class {layout.classes[0]!s}"
+            if layout.classes
+            else "class 1 when p >= 0.5"
+        ),
+        why=[
+            "1 unit: the labels are one vector of 2 values, so one probability suffices",
+            f"sigmoid activation: the output is P({pos!s}), between 0 and 1",
+            "binary cross-entropy: the loss of a yes/no label",
+        ],
+        alternatives=[two],
+    )
+
+
+def _multilabel(layout: Layout, from_logits: bool) -> _Reading:
+    k = layout.n_outputs
+    return _Reading(
+        metrics=_binary_metrics(from_logits, k),
+        decision="per-label-threshold",
+        threshold=0.0 if from_logits else 0.5,
+        decision_text=(
+            "each label is on when its p >= 0.5 (tune a threshold per label on validation data)"
+        ),
+        why=[
             f"{k} units: one per label",
             "sigmoid activation: each label is its own yes/no probability; softmax would make "
             "the labels compete, so at most one could pass 0.5",
             "binary cross-entropy: one binary loss per label, averaged",
-        ]
-    else:  # multiclass: label vector, one-hot, probabilities (and binary one-hot)
-        sparse = kind == LayoutKind.LABEL_VECTOR
-        head = _head(k, "softmax", _SCCE if sparse else _CCE, from_logits)
-        metrics = _class_metrics(k, sparse)
-        decision = "argmax"
-        decision_text = f"predicted class = argmax over the {k} outputs"
-        if sparse:
-            loss_why = (
-                "sparse categorical cross-entropy: the labels are one class id per row "
-                "(one-hot them and it would be categorical cross-entropy)"
+        ],
+        alternatives=[],
+    )
+
+
+def _multiclass(layout: Layout, head: Head) -> _Reading:
+    kind, k = layout.kind, head.units
+    sparse = kind == LayoutKind.LABEL_VECTOR
+    metrics = _class_metrics(k, sparse)
+    if sparse:
+        loss_why = (
+            "sparse categorical cross-entropy: the labels are one class id per row "
+            "(one-hot them and it would be categorical cross-entropy)"
+        )
+    elif kind == LayoutKind.PROBABILITIES:
+        loss_why = (
+            "categorical cross-entropy: it compares the predicted distribution with the "
+            "target distribution, soft labels included"
+        )
+    elif layout.dropped_class is not None:
+        loss_why = (
+            "categorical cross-entropy: the labels are one-hot rows once the dropped class "
+            "has its column back"
+        )
+    else:
+        loss_why = (
+            "categorical cross-entropy: the labels are one-hot rows "
+            "(as a vector of ids it would be sparse categorical cross-entropy)"
+        )
+    alternatives: list[Alternative] = []
+    if kind == LayoutKind.ONE_HOT and k == 2:
+        alternatives.append(
+            Alternative(
+                "one node",
+                _head(1, "sigmoid", _BCE),
+                _binary_metrics(False),
+                "the same binary problem with 1 sigmoid unit, trained on the second column "
+                "alone; a matter of preference",
+                f"y = y[:, 1] (column '{layout.classes[1] if layout.classes else 1}')",
             )
-        elif kind == LayoutKind.PROBABILITIES:
-            loss_why = (
-                "categorical cross-entropy: it compares the predicted distribution with the "
-                "target distribution, soft labels included"
+        )
+    if sparse:
+        alternatives.append(
+            Alternative(
+                "one-hot labels",
+                _head(k, "softmax", _CCE),
+                _class_metrics(k, sparse=False),
+                "the same model on one-hot labels; the sparse form saves memory",
+                f"one-hot encode the class ids first: keras.utils.to_categorical(y, {k})",
             )
-        elif layout.dropped_class is not None:
-            loss_why = (
-                "categorical cross-entropy: the labels are one-hot rows once the dropped class "
-                "has its column back"
+        )
+    if kind == LayoutKind.PROBABILITIES:
+        alternatives.append(
+            Alternative(
+                "distribution distance",
+                Head(k, "softmax", "kl_divergence", "KLDivergence"),
+                metrics,
+                "KL divergence reaches 0 when the distributions match; categorical "
+                "cross-entropy bottoms out at the entropy of the soft labels",
             )
-        else:
-            loss_why = (
-                "categorical cross-entropy: the labels are one-hot rows "
-                "(as a vector of ids it would be sparse categorical cross-entropy)"
-            )
-        why = [
+        )
+    return _Reading(
+        metrics=metrics,
+        decision="argmax",
+        decision_text=f"predicted class = argmax over the {k} outputs",
+        why=[
             f"{k} units: one per class",
             "softmax activation: the outputs form one probability distribution over exclusive "
             "classes",
             loss_why,
-        ]
-        if kind == LayoutKind.ONE_HOT and k == 2:
-            alternatives.append(
-                Alternative(
-                    "one node",
-                    _head(1, "sigmoid", _BCE),
-                    _binary_metrics(False),
-                    "the same binary problem with 1 sigmoid unit, trained on the second column "
-                    "alone; a matter of preference",
-                    f"y = y[:, 1] (column '{layout.classes[1] if layout.classes else 1}')",
-                )
-            )
-        if sparse:
-            alternatives.append(
-                Alternative(
-                    "one-hot labels",
-                    _head(k, "softmax", _CCE),
-                    _class_metrics(k, sparse=False),
-                    "the same model on one-hot labels; the sparse form saves memory",
-                    f"one-hot encode the class ids first: keras.utils.to_categorical(y, {k})",
-                )
-            )
-        if kind == LayoutKind.PROBABILITIES:
-            alternatives.append(
-                Alternative(
-                    "distribution distance",
-                    Head(k, "softmax", "kl_divergence", "KLDivergence"),
-                    metrics,
-                    "KL divergence reaches 0 when the distributions match; categorical "
-                    "cross-entropy bottoms out at the entropy of the soft labels",
-                )
-            )
-    if from_logits:
-        why[1] = (
-            "linear activation with from_logits=True: the loss applies "
-            f"{'sigmoid' if head.units == 1 or task == Task.MULTILABEL else 'softmax'} itself, "
-            "in a numerically stable form"
-        )
-    elif layout.is_classification:
-        alternatives.append(_logits_alternative(head, metrics, layout))
-    if weights and task not in (Task.BINARY, Task.MULTICLASS):
-        weights = None
-    return Recommendation(
-        layout=layout,
-        head=head,
-        metrics=metrics,
-        decision=decision,
-        decision_text=decision_text,
-        threshold=threshold,
-        report=report,
-        class_weight=weights,
-        alternatives=tuple(alternatives),
-        why=tuple(why),
-        diagnostics=tuple(diags),
+        ],
+        alternatives=alternatives,
     )
 
 

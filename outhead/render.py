@@ -17,7 +17,7 @@ import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from outhead.errors import TemplateError, UsageError
 from outhead.layout import LayoutKind, Task
-from outhead.recommend import Decision, MetricSpec, Recommendation
+from outhead.recommend import Decision, Head, MetricSpec, Recommendation, logit_metric, recommend
 from outhead.stats import MISSING_TOKENS, Source
 
 TEMPLATE_NAME = "train.py.jinja"
@@ -41,19 +41,6 @@ Encoding = Literal["standardize", "bounded", "binary", "index", "matrix", "label
 * ``label-sets``: one text column of label sets (``Kr|Xe``) turned into a multi-hot matrix.
 """
 
-#: Metrics that read probabilities and cannot be given a logit threshold (keras-head-facts M8).
-_NO_LOGITS = frozenset({"F1Score", "FBetaScore"})
-_SOFTMAX_LOSSES = frozenset({"SparseCategoricalCrossentropy", "CategoricalCrossentropy"})
-#: Losses that accept ``from_logits``.
-_LOGIT_LOSSES = frozenset(
-    {
-        "BinaryCrossentropy",
-        "CategoricalCrossentropy",
-        "SparseCategoricalCrossentropy",
-        "BinaryFocalCrossentropy",
-        "CategoricalFocalCrossentropy",
-    }
-)
 _LITERAL_WIDTH = 72
 """Literals longer than this are written one item per line (the script stays within 100 columns)."""
 
@@ -113,12 +100,10 @@ class FeatureSpec:
 
 @dataclass(frozen=True)
 class HeadPlan:
-    """The head the script builds, after the options (``--two-node``, ``--from-logits``)."""
+    """The head the script builds: the recommendation's, with the options applied by
+    :func:`outhead.recommend.recommend` (``--two-node``, ``--from-logits``)."""
 
-    units: int
-    activation: str
-    loss_class: str
-    from_logits: bool
+    head: Head
     metrics: tuple[MetricSpec, ...]
     encoding: Encoding
     decision: Decision
@@ -131,25 +116,49 @@ class HeadPlan:
     """Split train/validation/test per class."""
     dropped_metrics: tuple[str, ...] = field(default=())
     """Metrics of the recommendation left out because they cannot read logits."""
+    metric_code: tuple[str, ...] = field(default=())
+    """The metrics as Keras source, each named (``keras.metrics.AUC(name="auc")``)."""
     notes: tuple[str, ...] = field(default=())
     """Options that did not apply to this head and were ignored, one sentence each."""
 
+    @property
+    def units(self) -> int:
+        return self.head.units
+
+    @property
+    def activation(self) -> str:
+        return self.head.activation
+
+    @property
+    def loss_class(self) -> str:
+        return self.head.loss_class
+
+    @property
+    def from_logits(self) -> bool:
+        return self.head.from_logits
+
+    @property
+    def probabilities(self) -> str | None:
+        """``sigmoid`` or ``softmax``: how the outputs (or, with from_logits, the logits the
+        loss reads) become probabilities; None for a regression head."""
+        return self.head.probabilities
+
     def layer_code(self) -> str:
         """The output layer as Keras source: ``keras.layers.Dense(6, activation="softmax")``."""
-        return f'keras.layers.Dense({self.units}, activation="{self.activation}")'
+        return self.head.layer_code()
 
     def loss_code(self) -> str:
         """The loss object as Keras source, e.g. ``keras.losses.BinaryCrossentropy()``."""
-        args = "from_logits=True" if self.from_logits else ""
-        return f"keras.losses.{self.loss_class}({args})"
+        return self.head.loss_code()
 
 
 def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadPlan:
-    """Decide the head the script builds: the recommendation, changed by the options.
+    """The head the script builds: the recommendation, with the options applied by recommend.
 
     Args:
         recommendation: what ``outhead inspect`` recommends for the target.
-        options: ``two_node`` and ``from_logits`` change the head; the rest is ignored here.
+        options: ``two_node`` and ``from_logits`` change the head (when the recommendation was
+            made without them); the rest is ignored here.
 
     Returns:
         The plan: units, activation, loss, metrics, target encoding and decision rule.
@@ -160,46 +169,11 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
     Raises:
         UsageError: a layout the script cannot encode.
     """
-    layout = recommendation.layout
-    head = recommendation.head
-    task = layout.task
-    encoding = _encoding(recommendation)
-    units, activation, loss_class = head.units, head.activation, head.loss_class
-    metrics = recommendation.metrics
-    decision = recommendation.decision
-
-    notes: list[str] = []
-    if options.two_node and not (units == 2 and loss_class in _SOFTMAX_LOSSES):
-        if encoding == "binary":
-            # As `outhead inspect --two-node`: the labels stay class ids, two softmax units.
-            encoding = "index"
-            units, activation, loss_class = 2, "softmax", "SparseCategoricalCrossentropy"
-            metrics = (MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),)
-            decision = "argmax"
-        else:
-            notes.append(f"--two-node applies to binary label vectors; this target is {task.value}")
-
-    from_logits = head.from_logits
-    dropped: tuple[str, ...] = ()
-    if options.from_logits and not from_logits:
-        if layout.is_classification and loss_class in _LOGIT_LOSSES:
-            from_logits = True
-        else:
-            notes.append(f"--from-logits applies to classification heads, not to {task.value}")
-    if from_logits:
-        activation = "linear"
-        kept = []
-        for metric in metrics:
-            logit_metric = _logit_metric(metric)
-            if logit_metric is None:
-                dropped += (metric.cls,)
-            else:
-                kept.append(logit_metric)
-        metrics = tuple(kept)
-
-    threshold = (
-        recommendation.threshold if decision in ("threshold", "per-label-threshold") else None
-    )
+    rec, metrics, dropped, notes = _apply_options(recommendation, options)
+    head = rec.head
+    encoding = _encoding(rec)
+    decision = rec.decision
+    threshold = rec.threshold if decision in ("threshold", "per-label-threshold") else None
     if threshold is not None and head.from_logits:
         # A logit threshold (0.0) from the recommendation; the script compares probabilities.
         threshold = 1.0 / (1.0 + math.exp(-threshold))
@@ -207,14 +181,15 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
         threshold = 0.5
 
     # Pasted into the script as code: they must be plain names, never text from the data.
-    identifier(activation)
-    identifier(loss_class)
-    single_label = encoding in ("binary", "index") or (layout.kind is LayoutKind.ONE_HOT)
+    identifier(head.activation)
+    identifier(head.loss_class)
+    for metric in metrics:
+        identifier(metric.cls)
+        for key, _ in metric.args:
+            identifier(key)
+    single_label = encoding in ("binary", "index") or (rec.layout.kind is LayoutKind.ONE_HOT)
     return HeadPlan(
-        units=units,
-        activation=activation,
-        loss_class=loss_class,
-        from_logits=from_logits,
+        head=head,
         metrics=metrics,
         encoding=encoding,
         decision=decision,
@@ -224,8 +199,48 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
         class_weight=single_label and bool(recommendation.class_weight),
         stratify=single_label,
         dropped_metrics=dropped,
+        metric_code=tuple(m.code(named=True, literal=py_literal) for m in metrics),
         notes=tuple(notes),
     )
+
+
+def _two_softmax(head: Head) -> bool:
+    return head.units == 2 and head.probabilities == "softmax"
+
+
+def _apply_options(
+    rec: Recommendation, options: ScaffoldOptions
+) -> tuple[Recommendation, tuple[MetricSpec, ...], tuple[str, ...], list[str]]:
+    """The recommendation remade by :func:`recommend` with options it was not made with.
+
+    Returns the recommendation, its metrics (the given ones, made to read logits when
+    ``--from-logits`` changed the head), the metrics left out, and a note per option that does
+    not apply.
+    """
+    two_node = options.two_node and not _two_softmax(rec.head)
+    from_logits = options.from_logits and not rec.head.from_logits
+    if not (two_node or from_logits):
+        return rec, rec.metrics, (), []
+    task = rec.layout.task
+    remade = recommend(
+        rec.layout,
+        from_logits=options.from_logits or rec.head.from_logits,
+        two_node=options.two_node,
+    )
+    notes: list[str] = []
+    if two_node and not _two_softmax(remade.head):
+        notes.append(f"--two-node applies to binary label vectors; this target is {task.value}")
+    if from_logits and not remade.head.from_logits:
+        notes.append(f"--from-logits applies to classification heads, not to {task.value}")
+    metrics: tuple[MetricSpec, ...] = rec.metrics
+    dropped: tuple[str, ...] = ()
+    if two_node and _two_softmax(remade.head):
+        metrics = remade.metrics
+    elif remade.head.from_logits and not rec.head.from_logits:
+        kept = [(m, logit_metric(m)) for m in rec.metrics]
+        metrics = tuple(m for _, m in kept if m is not None)
+        dropped = tuple(m.cls for m, on_logits in kept if on_logits is None)
+    return remade, metrics, dropped, notes
 
 
 def _encoding(recommendation: Recommendation) -> Encoding:
@@ -248,20 +263,6 @@ def _encoding(recommendation: Recommendation) -> Encoding:
         f"scaffold cannot encode a {layout.kind.value} target for a {layout.task.value} head "
         f"with {head.units} unit(s) and {head.loss_class}"
     )
-
-
-def _logit_metric(metric: MetricSpec) -> MetricSpec | None:
-    """The same metric reading logits, or None when Keras has no logit form (F1Score)."""
-    if metric.cls in _NO_LOGITS:
-        return None
-    args = dict(metric.args)
-    if metric.cls == "BinaryAccuracy":
-        args["threshold"] = 0.0  # logit 0 is probability 0.5
-    elif metric.cls == "AUC":
-        args["from_logits"] = True
-    elif metric.cls in ("Precision", "Recall"):
-        args["thresholds"] = 0.0
-    return replace(metric, args=tuple(args.items()))
 
 
 # --- the two filters through which data enters the script ---------------------------------------
@@ -505,11 +506,6 @@ def data_path(path: str, script_dir: str | None) -> DataPath:
     return DataPath(f"str(SCRIPT_DIR / {py_literal(Path(relative).as_posix())})", True)
 
 
-def scaffold_words(text: str) -> str:
-    """Inference text worded for scaffold, whose option for target columns is ``--target``."""
-    return text.replace("--column", "--target")
-
-
 def _warnings(recommendation: Recommendation, plan: HeadPlan) -> list[str]:
     """outhead's warnings for the script's header, as they apply to the script.
 
@@ -526,7 +522,7 @@ def _warnings(recommendation: Recommendation, plan: HeadPlan) -> list[str]:
             cells = f"{n} empty target cells" if n is not None else "empty target cells"
             out.append(f"{cells}: rows with no label, which the script encodes as all zeros")
             continue
-        out.append(scaffold_words(diagnostic.message))
+        out.append(diagnostic.message)
     return out
 
 
@@ -542,7 +538,7 @@ def _evidence(recommendation: Recommendation) -> tuple[list[str], list[str]]:
     stats = layout.stats
     notes = [n for n in stats.notes if n.severity == "note"] if stats is not None else []
     worded = {f"{n.message}; {n.fix}" if n.fix else n.message for n in notes}
-    evidence = [scaffold_words(line) for line in layout.evidence if line not in worded]
+    evidence = [line for line in layout.evidence if line not in worded]
     return evidence, [n.message for n in notes]
 
 

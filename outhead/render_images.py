@@ -83,7 +83,7 @@ def render_image_script(
         "plan": plan,
         "enc": enc,
         "regression": enc in ("standardize", "bounded"),
-        "sigmoid_out": plan.loss_class in ("BinaryCrossentropy", "BinaryFocalCrossentropy"),
+        "sigmoid_out": plan.probabilities == "sigmoid",
         "evidence": evidence,
         "reading": reading,
         "warnings": _warnings(recommendation, plan),

@@ -150,19 +150,49 @@ def _image_scaffold(
     from outhead.image_arrays import image_array_shape
     from outhead.image_folder import is_image_folder
 
+    images = {name: kw[name] for name in ("options", "image_options", "script_dir")}
     if is_image_folder(target_path):
         from outhead.scaffold_images import scaffold_image_folder
 
-        for name in ("drop", "key", "features_key", "header", "sep"):
-            kw.pop(name)
-        return scaffold_image_folder(target_path, features_path=features_path, **kw)
-    if features_path is not None and image_array_shape(
-        features_path, key=kw["features_key"]
-    ) is not None:
-        from outhead.scaffold_images import scaffold_image_array
+        return ScaffoldResult(
+            *scaffold_image_folder(
+                target_path,
+                features_path=features_path,
+                target_columns=kw["target_columns"],
+                task=kw["task"],
+                **images,
+            )
+        )
+    if features_path is None or image_array_shape(features_path, key=kw["features_key"]) is None:
+        return None
+    from outhead.scaffold_images import scaffold_image_array
 
-        return scaffold_image_array(target_path, features_path, **kw)
-    return None
+    options = kw["options"]
+
+    def recommend_target() -> tuple[Recommendation, Source]:
+        try:
+            return inspect_for_scaffold(
+                target_path,
+                columns=kw["target_columns"],
+                key=kw["key"],
+                header=kw["header"],
+                sep=kw["sep"],
+                task=kw["task"],
+                from_logits=options.from_logits,
+                two_node=options.two_node,
+            )
+        except OutheadError as exc:
+            raise scaffold_error(exc, separate_features=True) from None
+
+    return ScaffoldResult(
+        *scaffold_image_array(
+            recommend_target,
+            features_path,
+            features_key=kw["features_key"],
+            drop=kw["drop"],
+            **images,
+        )
+    )
 
 
 def inspect_for_scaffold(
@@ -182,13 +212,14 @@ def inspect_for_scaffold(
         OutheadError: whatever inspect refuses (missing file, a single value...).
     """
     from outhead.api import inspect_target
+    from outhead.reading import ReadOptions
 
+    read = ReadOptions(
+        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep
+    )
     recommendation = inspect_target(
         path,
-        columns=list(columns) if columns else None,
-        key=key,
-        header=header,
-        sep=sep,
+        read,
         task=task,
         from_logits=from_logits,
         two_node=two_node,
@@ -202,15 +233,13 @@ def inspect_for_scaffold(
 def scaffold_error(exc: OutheadError, *, separate_features: bool) -> OutheadError:
     """An error of ``outhead inspect``'s core, worded with scaffold's options.
 
-    Inference names inspect's ``--column``; scaffold picks target columns with ``--target``
-    (of the table, or of the target file when the features are a separate file).
+    When the way out is to choose other target columns (``exc.choose_columns``), say that
+    scaffold chooses them with ``--target`` (of the table, or of the target file when the
+    features are a separate file).
     """
-    message = exc.message.replace("--column", "--target")
-    if "--target" not in message and "pick" in message:
+    if exc.choose_columns:
         where = "the target file" if separate_features else "the table"
-        message += f" (--target COLUMN picks the target columns of {where})"
-    exc.message = message
-    exc.args = (message,)
+        exc.add_hint(f"--target COLUMN picks the target columns of {where}")
     return exc
 
 
@@ -297,11 +326,12 @@ def check_row_counts(
 
 def feature_row_count(path: str, *, key: str | None, header: bool | None) -> int | None:
     """The data rows of a features file, as outhead reads them."""
-    from outhead.reading import read_schema, scan_target
+    from outhead.reading import ReadOptions, read_schema, scan_target
 
     n_rows = read_schema(path, key=key).n_rows
     if n_rows is None:
-        n_rows = scan_target(path, columns=["0"], key=key, header=header, matrix=False).n_rows
+        read = ReadOptions(columns=("0",), key=key, header=header)
+        n_rows = scan_target(path, read, matrix=False).n_rows
     return n_rows
 
 

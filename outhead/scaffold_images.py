@@ -7,62 +7,47 @@ decided exactly as for any target (``outhead inspect``'s recommendation); the sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
 from outhead.errors import UsageError
 from outhead.image_folder import folder_layout
-from outhead.recommend import recommend
-from outhead.render import FeatureSpec, ScaffoldOptions, plan_head
+from outhead.recommend import Recommendation, recommend
+from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head
 from outhead.render_images import ImageOptions, render_image_script
 from outhead.stats import Source
 
-if TYPE_CHECKING:
-    from outhead.scaffold import ScaffoldResult
+#: What :class:`outhead.scaffold.ScaffoldResult` is made of: script, recommendation, plan,
+#: target source, features, notes.
+Parts = tuple[str, Recommendation, HeadPlan, Source, FeatureSpec, tuple[str, ...]]
 
 
 def scaffold_image_array(
-    target_path: str,
+    recommend_target: Callable[[], tuple[Recommendation, Source]],
     features_path: str,
     *,
-    target_columns: Sequence[str] | None,
-    key: str | None,
     features_key: str | None,
-    header: bool | None,
-    sep: str | None,
-    task: str | None,
     options: ScaffoldOptions,
     image_options: ImageOptions,
     script_dir: str | None,
     drop: Sequence[str] = (),
-) -> ScaffoldResult:
+) -> Parts:
     """Render the convolutional script for an image array and the target's head.
+
+    Args:
+        recommend_target: ``outhead inspect``'s recommendation for the target file, with how
+            it was read (the scaffold's, worded with its options).
 
     Raises:
         UsageError: image and target counts differ, or ``--drop`` (an array has no columns).
         FormatError: the array is not images of 1, 3 or 4 channels.
         OutheadError: anything ``outhead inspect`` refuses about the target.
     """
-    from outhead.errors import OutheadError
     from outhead.image_arrays import describe_image_array
-    from outhead.scaffold import ScaffoldResult, inspect_for_scaffold, scaffold_error
 
     if drop:
         raise UsageError("--drop names columns; an image array has none", path=features_path)
     images = describe_image_array(features_path, key=features_key)
-    try:
-        recommendation, source = inspect_for_scaffold(
-            target_path,
-            columns=target_columns,
-            key=key,
-            header=header,
-            sep=sep,
-            task=task,
-            from_logits=options.from_logits,
-            two_node=options.two_node,
-        )
-    except OutheadError as exc:
-        raise scaffold_error(exc, separate_features=True) from None
+    recommendation, source = recommend_target()
     n_target = recommendation.layout.n_rows
     if images.n_images != n_target:
         raise UsageError(
@@ -98,7 +83,7 @@ def scaffold_image_array(
             key=images.key,
         )
     )
-    return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
+    return script, recommendation, plan, source, features, tuple(notes)
 
 
 def scaffold_image_folder(
@@ -110,15 +95,13 @@ def scaffold_image_folder(
     options: ScaffoldOptions,
     image_options: ImageOptions,
     script_dir: str | None,
-) -> ScaffoldResult:
+) -> Parts:
     """Render the script that trains on a folder of class folders.
 
     Raises:
         UsageError: ``--features`` or ``--target`` (the folder names are the target), a folder
             the scaffold refuses (one class, an empty class folder...).
     """
-    from outhead.scaffold import ScaffoldResult
-
     if features_path is not None:
         raise UsageError(
             "an image folder holds its own features (the images): leave out --features",
@@ -148,4 +131,4 @@ def scaffold_image_folder(
     stats = layout.stats
     assert stats is not None
     features = FeatureSpec(stats.source)
-    return ScaffoldResult(script, recommendation, plan, stats.source, features, tuple(notes))
+    return script, recommendation, plan, stats.source, features, tuple(notes)

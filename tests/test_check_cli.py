@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from outhead.checking import Finding
+from outhead.check import Finding
 from outhead.cli import app
-from outhead.commands.check_cmd import escape_data, escape_property, github_line, parse_classes
+from outhead.commands.check_cmd import parse_classes
+from outhead.output.github import escape_data, escape_property, github_line
 from tests.conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "outhead" / "schemas" / "check.schema.json").read_text())
@@ -349,7 +350,7 @@ def test_findings_from_files(
 
 
 def test_every_rule_is_triggered_somewhere() -> None:
-    from outhead.checking import RULES
+    from outhead.check import RULES
     from tests.test_checking import HEAD_CASES, METRIC_CASES, TARGET_CASES
 
     seen = {c for case in (*HEAD_CASES, *METRIC_CASES, *TARGET_CASES) for c in case[3]}
@@ -485,13 +486,13 @@ def test_typer_usage_error_exits_2(runner: CliRunner) -> None:
 def test_internal_error_exits_2_not_1(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import outhead.checking
+    import outhead.check.run
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
     monkeypatch.delenv("OUTHEAD_DEBUG", raising=False)
-    monkeypatch.setattr(outhead.checking, "check_targets", boom)
+    monkeypatch.setattr(outhead.check.run, "check_targets", boom)
     code, _, err = run(runner, str(tmp_path / "y.csv"))
     assert code == 2
     assert "internal error: RuntimeError: kaboom" in err
@@ -582,6 +583,34 @@ def test_project_config_found_upward(
 
 
 @needs_reading
+def test_a_configured_target_is_told_its_keys_not_the_flags(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    write_csv(root / "data" / "prices.csv", regression())
+    with (root / "pyproject.toml").open("a") as config:
+        config.write('\n[[tool.outhead.targets]]\npath = "data/prices.csv"\nclasses = 3\n')
+    monkeypatch.chdir(root)
+    _, out, _ = run(runner, "--json")
+    messages = {f["code"]: f for f in json.loads(out)["findings"]}
+    assert messages["OH103"]["message"].startswith("class Rn from classes has no rows")
+    assert messages["OH107"]["message"].startswith("classes was given but the target reads as")
+    assert messages["OH107"]["fix"] == "check the column (columns) or drop classes"
+    assert "--" not in messages["OH103"]["message"] + messages["OH107"]["message"]
+
+
+def test_the_command_line_is_told_its_flags() -> None:
+    from outhead.check import Expectation, check_target
+    from outhead.layout import Task
+    from tests.layouts import MC3, REG
+
+    (finding,) = check_target(REG, Expectation(classes=3))
+    assert finding.message.startswith("--classes was given")
+    (finding,) = check_target(MC3, Expectation(task=Task.MULTILABEL))
+    assert finding.message.startswith("--expect multilabel but")
+
+
+@needs_reading
 def test_project_config_strict_and_explicit(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -660,7 +689,7 @@ def test_invalid_config_names_file_and_key(
 
 
 def test_config_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
-    from outhead.config import find_config, load_config
+    from outhead.check.config import find_config, load_config
 
     root = _project(tmp_path)
     found = find_config(root / "src")
@@ -676,7 +705,7 @@ def test_config_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
 
 
 def test_outhead_toml_wins_and_foreign_pyproject_is_skipped(tmp_path: Path) -> None:
-    from outhead.config import find_config
+    from outhead.check.config import find_config
 
     (tmp_path / "outhead.toml").write_text("[[targets]]\npath = 'y.csv'\n")
     inner = tmp_path / "pkg"
@@ -713,8 +742,8 @@ def test_check_without_model_never_imports_tensorflow(tmp_path: Path) -> None:
 def test_missing_tensorflow_says_how_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from outhead.check.model_head import read_model_head
     from outhead.errors import MissingDependencyError
-    from outhead.model_head import read_model_head
 
     model = tmp_path / "m.keras"
     model.write_bytes(b"not a model")
@@ -741,7 +770,7 @@ SAMPLE_TARGETS = sorted(
 @pytest.mark.parametrize("from_logits", [False, True])
 def test_recommended_heads_pass_the_check(name: str, from_logits: bool) -> None:
     from outhead.api import infer_target
-    from outhead.checking import DeclaredHead, check_head, check_target
+    from outhead.check import DeclaredHead, check_head, check_target
     from outhead.recommend import recommend
 
     layout = infer_target(str(ROOT / "sample_data" / name))
@@ -762,7 +791,7 @@ def test_recommended_heads_pass_the_check(name: str, from_logits: bool) -> None:
 
 @needs_reading
 def test_check_project_as_a_library(tmp_path: Path) -> None:
-    from outhead.checking import check_project
+    from outhead.check import check_project
 
     root = _project(tmp_path)
     report = check_project(cwd=str(root))
@@ -925,7 +954,7 @@ def test_broken_pyproject_in_the_cwd_is_reported(
 def test_broken_pyproject_does_not_let_the_parent_configuration_win(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from outhead.config import find_config
+    from outhead.check.config import find_config
     from outhead.errors import ConfigError
 
     write_csv(tmp_path / "y.csv", {"y": labels(3)})
@@ -1050,13 +1079,13 @@ def test_github_format_on_a_broken_configuration(
 def test_github_format_on_an_internal_error(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import outhead.checking
+    import outhead.check.run
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
     monkeypatch.delenv("OUTHEAD_DEBUG", raising=False)
-    monkeypatch.setattr(outhead.checking, "check_targets", boom)
+    monkeypatch.setattr(outhead.check.run, "check_targets", boom)
     code, out, err = run(runner, str(tmp_path / "y.csv"), "--format", "github")
     assert code == 2
     assert out == "::error title=outhead check::internal error: RuntimeError: kaboom\n"
@@ -1096,7 +1125,7 @@ def test_github_paths_are_relative_to_the_workspace(
 
 
 def test_annotation_path() -> None:
-    from outhead.commands.check_cmd import annotation_path
+    from outhead.output.github import annotation_path
 
     assert annotation_path("../y.csv", workspace="/w", cwd="/w/sub") == "y.csv"
     assert annotation_path("/w/data/y.csv", workspace="/w", cwd="/tmp") == "data/y.csv"

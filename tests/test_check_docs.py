@@ -51,7 +51,7 @@ def test_examples_on_sample_data(
 
 
 def test_documented_config_matches_the_example(tmp_path: Path) -> None:
-    from outhead.config import load_config
+    from outhead.check.config import load_config
 
     toml = re.search(r"```toml\n(.*?)```", DOC.read_text(), flags=re.S)
     assert toml is not None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from outhead.checking import (
+from outhead.check import (
     RULES,
     DeclaredHead,
     Expectation,
@@ -17,11 +17,11 @@ from outhead.checking import (
     check_head,
     check_layout,
     check_target,
-    loss_family,
     parse_metric,
-    resolve_accuracy,
 )
-from outhead.layout import Layout, LayoutKind, Task
+from outhead.check.keras_names import loss_family
+from outhead.check.rules.metrics import resolve_accuracy
+from outhead.layout import EvidenceRole, Layout, LayoutKind, Task
 from tests.layouts import (
     BIN,
     BIN_12,
@@ -658,7 +658,7 @@ def test_report_to_dict_counts_and_tags_files() -> None:
     ],
 )
 def test_shown_path(path: str, cwd: str | None, shown: str) -> None:
-    from outhead.checking import shown_path
+    from outhead.check.run import shown_path
 
     assert shown_path(path, cwd) == shown
 
@@ -670,7 +670,7 @@ def test_shown_path(path: str, cwd: str | None, shown: str) -> None:
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from outhead.checking import recommended_head  # noqa: E402
+from outhead.check.rules.common import recommended_head  # noqa: E402
 
 CLASSIFICATION_KINDS = (
     LayoutKind.LABEL_VECTOR,
@@ -788,7 +788,7 @@ def test_parse_metric_never_raises(text: str) -> None:
     ],
 )
 def test_is_keras_name(kind: Any, text: str, known: bool) -> None:
-    from outhead.checking import is_keras_name, unknown_name_message
+    from outhead.check.keras_names import is_keras_name, unknown_name_message
 
     assert is_keras_name(kind, text) is known
     assert (unknown_name_message(kind, text) is None) is known
@@ -808,13 +808,13 @@ def test_is_keras_name(kind: Any, text: str, known: bool) -> None:
     ],
 )
 def test_suggest_keras_name(kind: Any, text: str, suggestion: str | None) -> None:
-    from outhead.checking import suggest_keras_name
+    from outhead.check.keras_names import suggest_keras_name
 
     assert suggest_keras_name(kind, text) == suggestion
 
 
 def test_validate_head_names_labels_the_field() -> None:
-    from outhead.checking import validate_head_names
+    from outhead.check.keras_names import validate_head_names
     from outhead.errors import UsageError
 
     labels = {"loss": "L", "activation": "A", "metrics": "M[{i}]"}
@@ -872,8 +872,14 @@ def test_head_incomplete_says_how_to_complete_it(
     assert (finding.message, finding.fix) == (message, fix)
 
 
-def _with_evidence(base: Layout, *lines: str, reading: tuple[str, ...] = ()) -> Layout:
-    return replace(base, evidence=lines, reading=reading)
+def _with_evidence(
+    base: Layout, *lines: str | tuple[str, EvidenceRole], reading: tuple[str, ...] = ()
+) -> Layout:
+    """A layout with these evidence lines; a ``(line, role)`` pair says what the line decided,
+    as inference tags it."""
+    texts = tuple(line if isinstance(line, str) else line[0] for line in lines)
+    roles = tuple(None if isinstance(line, str) else line[1] for line in lines)
+    return replace(base, evidence=texts, evidence_roles=roles, reading=reading)
 
 
 HEADER = "the first line was read as a header (...); pass --no-header if it is data"
@@ -886,9 +892,10 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
             _with_evidence(
                 MC3,
                 "1 column 'y', 100 rows, integer values",
-                "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
-                "classes: 0 (40), 1 (30), 2 (30)",
-                "one label per row, 3 classes: they are exclusive",
+                ("3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+                 "values"),
+                ("classes: 0 (40), 1 (30), 2 (30)", "classes"),
+                ("one label per row, 3 classes: they are exclusive", "task"),
                 reading=(HEADER,),
             ),
             Task.REGRESSION,
@@ -898,9 +905,10 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
             _with_evidence(
                 MC3,
                 "1 column 'y', 100 rows, integer values",
-                "3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
-                "classes: 0 (40), 1 (30), 2 (30)",
-                "one label per row, 3 classes: they are exclusive",
+                ("3 distinct whole numbers from 0 to 2, 33 rows each on average: class labels",
+                 "values"),
+                ("classes: 0 (40), 1 (30), 2 (30)", "classes"),
+                ("one label per row, 3 classes: they are exclusive", "task"),
             ),
             Task.MULTILABEL,
             "one label per row, 3 classes: they are exclusive",
@@ -908,7 +916,8 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
         (
             # a layout that still carries the reading notes in its evidence (older main)
             _with_evidence(
-                REG, HEADER, "1 column 'price', 100 rows, real values", "range 1 to 9, mean 5"
+                REG, HEADER, "1 column 'price', 100 rows, real values",
+                ("range 1 to 9, mean 5", "range"),
             ),
             Task.BINARY,
             "range 1 to 9, mean 5",
@@ -917,8 +926,8 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
             _with_evidence(
                 MH6,
                 "6 columns (...), 100 rows, every value 0 or 1: an indicator matrix",
-                "rows hold 1 to 6 ones (mean 2.23): the labels are not exclusive",
-                "6 independent yes/no labels: one sigmoid unit each",
+                ("rows hold 1 to 6 ones (mean 2.23): the labels are not exclusive", "values"),
+                ("6 independent yes/no labels: one sigmoid unit each", "task"),
                 "4 rows have no label on",
             ),
             Task.MULTICLASS,
@@ -928,7 +937,7 @@ HEADER = "the first line was read as a header (...); pass --no-header if it is d
     ],
 )
 def test_decisive_evidence(target: Layout, want: Task, decisive: str | None) -> None:
-    from outhead.checking import decisive_evidence
+    from outhead.check.rules.target import decisive_evidence
 
     assert decisive_evidence(target, want) == decisive
 
@@ -937,7 +946,7 @@ def test_task_mismatch_never_quotes_reading_notes() -> None:
     target = _with_evidence(
         MC3,
         "1 column 'y', 100 rows, integer values",
-        "one label per row, 3 classes: they are exclusive",
+        ("one label per row, 3 classes: they are exclusive", "task"),
         reading=(HEADER,),
     )
     (finding,) = check_target(target, Expectation(task=Task.MULTILABEL))

@@ -564,13 +564,13 @@ def test_scaffolded_script_learns_the_edge_case(tmp_path: Path, case: str) -> No
     ],
 )
 def test_dropped_class_names(names: tuple[str, ...], dropped: str) -> None:
-    from outhead.layout import _dropped_name
+    from outhead.layout.rules import _dropped_name
 
     assert _dropped_name(names) == dropped
 
 
 def test_chance_of_overlap() -> None:
-    from outhead.layout import _chance_of_overlap
+    from outhead.layout.rules import _chance_of_overlap
 
     assert _chance_of_overlap((50, 50), 100) == pytest.approx(0.25)
     assert _chance_of_overlap((10, 0, 0), 100) == 0.0

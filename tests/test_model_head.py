@@ -105,7 +105,7 @@ def test_read_model_head(
     from_logits: bool,
     metrics: tuple[str, ...],
 ) -> None:
-    from outhead.model_head import read_model_head
+    from outhead.check.model_head import read_model_head
 
     head = read_model_head(models[name])
     assert (head.units, head.activation, head.loss, head.from_logits, head.metrics) == (
@@ -129,7 +129,7 @@ def test_read_model_head(
 def test_unloadable_models_raise_model_error(
     models: dict[str, Path], name: str, message: str
 ) -> None:
-    from outhead.model_head import read_model_head
+    from outhead.check.model_head import read_model_head
 
     with pytest.raises(ModelError, match=message) as info:
         read_model_head(models[name])
@@ -286,7 +286,7 @@ def test_static_keras_names_match_keras() -> None:
     from keras.src.losses.losses import LossFunctionWrapper
     from keras.src.metrics import ALL_OBJECTS_DICT as METRICS
 
-    from outhead.checking import KERAS_ACTIVATIONS, KERAS_LOSSES, KERAS_METRICS
+    from outhead.check.keras_names import KERAS_ACTIVATIONS, KERAS_LOSSES, KERAS_METRICS
 
     assert set(KERAS_LOSSES) == set(LOSSES) - {"Loss", "LossFunctionWrapper"}
     assert set(KERAS_METRICS) == set(METRICS) - {

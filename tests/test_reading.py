@@ -45,7 +45,7 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 def small_chunks(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Cut CSV text into chunks of about ``size`` bytes (to test what crosses chunks)."""
-    import outhead.reading as reading
+    import outhead.reading.text as reading
 
     for name in ("CSV_CHUNK_BYTES", "CSV_CHUNK_MIN", "CSV_CHUNK_MAX"):
         monkeypatch.setattr(reading, name, size)
@@ -738,7 +738,7 @@ def test_csv_chunks_and_batches_do_not_change_the_stats(
 ) -> None:
     """The same CSV read in one chunk, and in small chunks and batches, gives the same stats
     (a late class, a late float among ints, a late word among numbers, missing cells anywhere)."""
-    import outhead.reading as reading
+    import outhead.reading.text as reading
 
     n = data.draw(st.integers(1, 80))
     # In a one-column file an empty line at the end reads as the editor's, not as a cell.

@@ -614,7 +614,7 @@ def test_header_keeps_reading_facts_without_outhead_options() -> None:
     stats = SimpleNamespace(notes=(note,))
     layout = replace(
         case.recommendation.layout,
-        evidence=(f"{note.message}; {note.fix}", "6 classes", "pick the label with --column gas"),
+        evidence=(f"{note.message}; {note.fix}", "6 classes"),
         stats=stats,
     )
     text = render_script(
@@ -627,7 +627,7 @@ def test_header_keeps_reading_facts_without_outhead_options() -> None:
     assert "#   - the first line was read as a header (text over numbers)" in header
     assert "How outhead read the file:" in header
     assert "#   - 6 classes" in header
-    assert "--target gas" in header and "--column" not in header
+    assert "--column" not in header
 
 
 def test_validation_split_bound_is_exact() -> None:

@@ -364,10 +364,13 @@ def test_inference_errors_name_scaffold_options() -> None:
 
 
 def test_scaffold_error_adds_the_target_hint() -> None:
-    error = UsageError("4 text columns: pick the label column, e.g. 'failed'")
+    # The way out is data (choose_columns), never read back out of the sentence.
+    error = UsageError("4 text columns: pick the label column, e.g. 'failed'", choose_columns=True)
     assert "--target COLUMN" in str(scaffold_error(error, separate_features=True))
     assert str(scaffold_error(UsageError("no rows"), separate_features=True)) == "no rows"
-    table = scaffold_error(UsageError("pick the label column"), separate_features=False)
+    table = scaffold_error(
+        UsageError("pick the label column", choose_columns=True), separate_features=False
+    )
     assert str(table).endswith("(--target COLUMN picks the target columns of the table)")
 
 

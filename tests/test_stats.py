@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import outhead.stats as stats_mod
+import outhead.stats.model as stats_mod
 from outhead.stats import (
     HEAD_ROWS,
     MAX_EXAMPLES,
@@ -88,6 +88,16 @@ def naive_column(name: str, values: Sequence[Any], kind: str) -> ColumnStats:
             key = normalize_number(v.item() if hasattr(v, "item") else v)
         counts[key] = counts.get(key, 0) + 1
     capped = len(counts) > cap
+    label_tokens = naive_label_words(values, counts) if kind == "string" and not capped else ()
+    if label_tokens:
+        # Issue 13: 'None' as frequent as the labels beside it is a label, not a missing cell.
+        for word in label_tokens:
+            counts[word] = sum(1 for v in values if isinstance(v, str) and v.strip() == word)
+        missing = [
+            i
+            for i in missing
+            if not (isinstance(values[i], str) and values[i].strip() in label_tokens)
+        ]
     if kind in ("int", "float") and present:
         xs = [float(v) for v in present]
         whole = all(x == math.floor(x) for x in xs)
@@ -111,8 +121,34 @@ def naive_column(name: str, values: Sequence[Any], kind: str) -> ColumnStats:
         counts=None if capped else counts,
         n_distinct=cap + 1 if capped else len(counts),
         n_nonfinite=nonfinite,
+        label_tokens=label_tokens,
         **extra,
     )
+
+
+def naive_label_words(values: Sequence[Any], counts: dict[Any, int]) -> tuple[str, ...]:
+    """The missing-token words that are labels here: in a text column of at most 20 labels that
+    are words (not numbers), a word with at least 2 rows and at least half the rows of the
+    rarest label."""
+
+    def is_number(text: str) -> bool:
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+
+    if not counts or len(counts) > stats_mod.LABEL_WORD_MAX_CLASSES:
+        return ()
+    if any(is_number(str(k)) for k in counts):
+        return ()
+    rarest = min(counts.values())
+    words = []
+    for word in stats_mod.LABEL_WORD_TOKENS:
+        n = sum(1 for v in values if isinstance(v, str) and v.strip() == word)
+        if n >= 2 and n >= stats_mod.LABEL_WORD_SHARE * rarest:
+            words.append(word)
+    return tuple(words)
 
 
 def assert_column_equal(got: ColumnStats, want: ColumnStats) -> None:

@@ -6,15 +6,15 @@ Streams: with JSON (or GitHub) output, stdout carries exactly one document; ever
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+
+from outhead.output.json_doc import print_json
 
 #: Bad input, bad options or an internal error (1 is reserved for a failed check).
 EXIT_BAD_INPUT = 2
@@ -93,26 +93,18 @@ JsonOpt = Annotated[
 ]
 
 
-def stdout_console() -> Any:
-    from rich.console import Console
+@contextmanager
+def column_hint(hint: str) -> Iterator[None]:
+    """An error whose way out is to choose other target columns gets this command's words for
+    it (``--column`` for inspect; scaffold and the configuration have their own)."""
+    from outhead.errors import OutheadError
 
-    return Console(highlight=False)
-
-
-def print_json(document: Any) -> None:
-    """Write one JSON document to stdout."""
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=_json_default))
-    sys.stdout.write("\n")
-    sys.stdout.flush()
-
-
-def _json_default(value: Any) -> Any:
-    # numpy scalars and paths sneak into dictionaries; JSON has no other types worth guessing.
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    try:
+        yield
+    except OutheadError as exc:
+        if exc.choose_columns:
+            exc.add_hint(hint)
+        raise
 
 
 @contextmanager

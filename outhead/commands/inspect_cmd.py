@@ -14,6 +14,7 @@ from outhead.commands.common import (
     ReportFormat,
     SepOpt,
     TaskOpt,
+    column_hint,
     handle_errors,
     print_json,
 )
@@ -66,15 +67,18 @@ def inspect(
     json_out = as_json or output_format == ReportFormat.json
     with handle_errors(as_json=json_out):
         from outhead.api import inspect_target
-        from outhead.display import progress_bar
+        from outhead.output.human import progress_bar
+        from outhead.reading import ReadOptions
 
-        with progress_bar(not json_out, f"reading {target}") as progress:
+        read = ReadOptions(
+            columns=tuple(column) if column else None, key=key, header=header, sep=sep
+        )
+        with progress_bar(not json_out, f"reading {target}") as progress, column_hint(
+            "--column COLUMN picks the target columns"
+        ):
             rec = inspect_target(
                 target,
-                columns=column,
-                key=key,
-                header=header,
-                sep=sep,
+                read,
                 task=task.value if task else None,
                 from_logits=from_logits,
                 two_node=two_node,
@@ -83,6 +87,6 @@ def inspect(
         if json_out:
             print_json(rec.to_dict())
             return
-        from outhead.display import print_report, render_inspect
+        from outhead.output.human import print_report, render_inspect
 
         print_report(render_inspect(rec), width=width)

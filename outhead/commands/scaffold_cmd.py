@@ -18,141 +18,157 @@ from outhead.commands.common import HeaderOpt, KeyOpt, SepOpt, TaskOpt, handle_e
 DEFAULTS_HIDDEN = "64,32"
 
 
+_TargetOpt = Annotated[
+    str,
+    typer.Argument(
+        metavar="TARGET",
+        help="The target file (with --features), one table holding the target and the "
+        "features (with --target), or a folder of images with one folder per class.",
+        show_default=False,
+    ),
+]
+_FeaturesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--features",
+        "-f",
+        metavar="FILE",
+        help="The features file, rows aligned with the target (any format inspect reads), "
+        "or an array of images (.npy/.npz of shape n x height x width [x channels]).",
+        show_default=False,
+    ),
+]
+_TargetColumnsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        "-t",
+        metavar="COLUMN",
+        help="Target column (repeat for several): of the table, whose other columns are "
+        "the features; with --features, of the target file (default: all its columns).",
+        show_default=False,
+    ),
+]
+_DropOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--drop",
+        metavar="COLUMN",
+        help="A column that is not a feature, such as an ID (repeatable): of the table, or "
+        "of the --features file.",
+        show_default=False,
+    ),
+]
+_OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        metavar="FILE",
+        help="Write the script to this file instead of stdout; its data paths are then "
+        "relative to the script's folder.",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+_ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it exists.")]
+_HiddenOpt = Annotated[
+    str,
+    typer.Option(
+        "--hidden",
+        metavar="UNITS",
+        help="Units of the hidden ReLU layers, comma-separated; '' for none.",
+    ),
+]
+_EpochsOpt = Annotated[
+    int,
+    typer.Option("--epochs", metavar="N", help="Most epochs (early stopping usually ends sooner)."),
+]
+_BatchSizeOpt = Annotated[int, typer.Option("--batch-size", metavar="N", help="Rows per batch.")]
+_ValidationSplitOpt = Annotated[
+    float,
+    typer.Option(
+        "--validation-split",
+        metavar="FRACTION",
+        help="Fraction of rows for validation (early stopping).",
+    ),
+]
+_TestSplitOpt = Annotated[
+    float,
+    typer.Option(
+        "--test-split", metavar="FRACTION", help="Fraction of rows for the final test scores."
+    ),
+]
+_SeedOpt = Annotated[
+    int, typer.Option("--seed", metavar="N", help="Seed for the split and the weights.")
+]
+_TwoNodeOpt = Annotated[
+    bool,
+    typer.Option("--two-node", help="Binary labels: two softmax units instead of one sigmoid."),
+]
+_FromLogitsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--from-logits",
+        help="Linear output with from_logits=True (numerically stable); the script turns "
+        "logits into probabilities when it predicts.",
+    ),
+]
+_DistributeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--distribute",
+        help="Build the model in a tf.distribute scope: MirroredStrategy on one machine, "
+        "MultiWorkerMirroredStrategy when TF_CONFIG is set.",
+    ),
+]
+_FeaturesKeyOpt = Annotated[
+    str | None,
+    typer.Option("--features-key", metavar="KEY", help="NPZ features: the array to read."),
+]
+
+
+_AugmentOpt = Annotated[
+    bool,
+    typer.Option(
+        "--augment",
+        help="Images: light random shifts, turns and zooms of the training images "
+        "(the script's --augment default).",
+    ),
+]
+_ImageSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--image-size",
+        metavar="SIZE",
+        help="Image folders: resize to SIZE (64) or HEIGHTxWIDTH (64x48); default chosen "
+        "from a sample of the images.",
+        show_default=False,
+    ),
+]
+
+
 def scaffold(
-    target: Annotated[
-        str,
-        typer.Argument(
-            metavar="TARGET",
-            help="The target file (with --features), one table holding the target and the "
-            "features (with --target), or a folder of images with one folder per class.",
-            show_default=False,
-        ),
-    ],
-    features: Annotated[
-        str | None,
-        typer.Option(
-            "--features",
-            "-f",
-            metavar="FILE",
-            help="The features file, rows aligned with the target (any format inspect reads), "
-            "or an array of images (.npy/.npz of shape n x height x width [x channels]).",
-            show_default=False,
-        ),
-    ] = None,
-    target_columns: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--target",
-            "-t",
-            metavar="COLUMN",
-            help="Target column (repeat for several): of the table, whose other columns are "
-            "the features; with --features, of the target file (default: all its columns).",
-            show_default=False,
-        ),
-    ] = None,
-    drop: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--drop",
-            metavar="COLUMN",
-            help="A column that is not a feature, such as an ID (repeatable): of the table, or "
-            "of the --features file.",
-            show_default=False,
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            metavar="FILE",
-            help="Write the script to this file instead of stdout; its data paths are then "
-            "relative to the script's folder.",
-            show_default=False,
-            dir_okay=False,
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite the --out file if it exists.")
-    ] = False,
-    hidden: Annotated[
-        str,
-        typer.Option(
-            "--hidden",
-            metavar="UNITS",
-            help="Units of the hidden ReLU layers, comma-separated; '' for none.",
-        ),
-    ] = DEFAULTS_HIDDEN,
-    epochs: Annotated[
-        int,
-        typer.Option(
-            "--epochs", metavar="N", help="Most epochs (early stopping usually ends sooner)."
-        ),
-    ] = 100,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", metavar="N", help="Rows per batch.")
-    ] = 32,
-    validation_split: Annotated[
-        float,
-        typer.Option(
-            "--validation-split",
-            metavar="FRACTION",
-            help="Fraction of rows for validation (early stopping).",
-        ),
-    ] = 0.2,
-    test_split: Annotated[
-        float,
-        typer.Option(
-            "--test-split", metavar="FRACTION", help="Fraction of rows for the final test scores."
-        ),
-    ] = 0.2,
-    seed: Annotated[
-        int, typer.Option("--seed", metavar="N", help="Seed for the split and the weights.")
-    ] = 42,
+    target: _TargetOpt,
+    features: _FeaturesOpt = None,
+    target_columns: _TargetColumnsOpt = None,
+    drop: _DropOpt = None,
+    out: _OutOpt = None,
+    force: _ForceOpt = False,
+    hidden: _HiddenOpt = DEFAULTS_HIDDEN,
+    epochs: _EpochsOpt = 100,
+    batch_size: _BatchSizeOpt = 32,
+    validation_split: _ValidationSplitOpt = 0.2,
+    test_split: _TestSplitOpt = 0.2,
+    seed: _SeedOpt = 42,
     task: TaskOpt = None,
-    two_node: Annotated[
-        bool,
-        typer.Option("--two-node", help="Binary labels: two softmax units instead of one sigmoid."),
-    ] = False,
-    from_logits: Annotated[
-        bool,
-        typer.Option(
-            "--from-logits",
-            help="Linear output with from_logits=True (numerically stable); the script turns "
-            "logits into probabilities when it predicts.",
-        ),
-    ] = False,
-    distribute: Annotated[
-        bool,
-        typer.Option(
-            "--distribute",
-            help="Build the model in a tf.distribute scope: MirroredStrategy on one machine, "
-            "MultiWorkerMirroredStrategy when TF_CONFIG is set.",
-        ),
-    ] = False,
-    augment: Annotated[
-        bool,
-        typer.Option(
-            "--augment",
-            help="Images: light random shifts, turns and zooms of the training images "
-            "(the script's --augment default).",
-        ),
-    ] = False,
-    image_size: Annotated[
-        str | None,
-        typer.Option(
-            "--image-size",
-            metavar="SIZE",
-            help="Image folders: resize to SIZE (64) or HEIGHTxWIDTH (64x48); default chosen "
-            "from a sample of the images.",
-            show_default=False,
-        ),
-    ] = None,
+    two_node: _TwoNodeOpt = False,
+    from_logits: _FromLogitsOpt = False,
+    distribute: _DistributeOpt = False,
+    augment: _AugmentOpt = False,
+    image_size: _ImageSizeOpt = None,
     key: KeyOpt = None,
-    features_key: Annotated[
-        str | None,
-        typer.Option("--features-key", metavar="KEY", help="NPZ features: the array to read."),
-    ] = None,
+    features_key: _FeaturesKeyOpt = None,
     header: HeaderOpt = None,
     sep: SepOpt = None,
 ) -> None:

@@ -19,7 +19,7 @@ or saved model trained on it::
 
 :func:`find_config` searches upward from a directory the way ruff does (``outhead.toml`` first,
 then a ``pyproject.toml`` that has a ``[tool.outhead]`` table); :func:`load_config` validates and
-returns :class:`~outhead.checking.TargetSpec` objects.
+returns :class:`~outhead.check.model.TargetSpec` objects.
 """
 
 from __future__ import annotations
@@ -30,17 +30,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from outhead.checking import (
-    DeclaredHead,
-    Expectation,
-    ReadOptions,
-    TargetSpec,
-    validate_head_names,
-)
+from outhead.check.keras_names import validate_head_names
+from outhead.check.model import DeclaredHead, Expectation, OptionNames, ReadOptions, TargetSpec
 from outhead.errors import ConfigError, MissingDependencyError, UsageError
 from outhead.layout import Task
 
 CONFIG_NAMES = ("outhead.toml", "pyproject.toml")
+#: The messages about a configured target name its keys, not the command line's flags.
+CONFIG_KEYS = OptionNames(
+    expect="expect",
+    classes="classes",
+    allow_missing="allow_missing",
+    max_imbalance="max_imbalance",
+    column="columns",
+    strict="strict",
+    keys=True,
+)
 
 _TARGET_KEYS = {
     "path", "columns", "column", "key", "header", "sep", "expect", "classes",
@@ -224,6 +229,7 @@ def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpe
         classes=_classes(item.get("classes"), f"{key}.classes", where),
         allow_missing=_get(item, "allow_missing", bool, key, where) or False,
         max_imbalance=_imbalance(item.get("max_imbalance"), f"{key}.max_imbalance", where),
+        names=CONFIG_KEYS,
     )
     model = _get(item, "model", str, key, where)
     model_path = str(_absolute(base / model)) if model is not None else None

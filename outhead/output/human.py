@@ -1,5 +1,5 @@
-"""Rich rendering for the CLI. This is the only module that knows about Rich; the core returns
-dataclasses and this turns them into terminal output."""
+"""The human emitter: Rich rendering of inspect and check. The only module that knows about Rich;
+the core returns dataclasses and this turns them into terminal output."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from rich.table import Table
 from rich.text import Text
 
 from outhead.layout import format_label, format_number
+from outhead.output.summary import plural, summary_line
 
 if TYPE_CHECKING:
+    from outhead.check.model import Report as CheckReport
     from outhead.diagnostics import Diagnostic
     from outhead.recommend import Recommendation
     from outhead.stats import ColumnStats, TargetStats
@@ -247,3 +249,43 @@ def progress_bar(enabled: bool, label: str) -> Iterator[Callable[[int, int | Non
             progress.update(task, completed=done, total=total)
 
         yield update
+
+
+# --- outhead check ------------------------------------------------------------------------------
+
+def render_check(report: CheckReport) -> Group:
+    """The Rich renderable of ``outhead check``: findings grouped by file, then the summary."""
+    parts: list[Any] = []
+    for result in report.results:
+        title = Text(result.file, style="bold")
+        layout = result.layout
+        if layout is not None:
+            what = f"{layout.task.value}, {layout.kind.value}, {layout.n_rows} rows"
+            if layout.classes is not None:
+                what += f", {plural(len(layout.classes), 'class')}"
+            title.append(f"  ({what})", style="dim")
+        head = result.head
+        if head is not None and head.source not in (None, "command line"):
+            title.append(f"  head from {head.source}", style="dim")
+        parts.append(title)
+        if not result.findings:
+            parts.append(Text("  ok", style="green"))
+        for f in result.findings:
+            line = Text("  ")
+            line.append(f"{f.severity:<7}", style=_SEVERITY_STYLE[f.severity])
+            line.append(f" {f.code} ", style="bold")
+            line.append(f"{f.name}: ", style="dim")
+            line.append(f.message)
+            parts.append(line)
+            if f.fix:
+                parts.append(Text(f"          fix: {f.fix}", style="green"))
+        parts.append(Text(""))
+    parts.append(Text(summary_line(report), style="bold red" if report.failed else "bold green"))
+    return Group(*parts)
+
+
+def print_check(report: CheckReport) -> None:
+    """The human output of ``outhead check`` on stdout (soft-wrapped: long fixes stay whole)."""
+    console = Console(highlight=False)
+    console.soft_wrap = True
+    console.print(render_check(report))

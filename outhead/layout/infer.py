@@ -1,166 +1,45 @@
-"""Layout inference: from the statistics of a target to what the target *is*.
-
-:func:`infer_layout` is a pure function of :class:`~outhead.stats.TargetStats`. It decides the
-layout (how the labels are stored) and the task (what the model must learn), and says why, one
-line of evidence at a time.
-"""
+"""Inference: :func:`infer_layout` reads the statistics of a target as a :class:`Layout`,
+one observation of evidence at a time, forced to a task or not."""
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from outhead.diagnostics import Diagnostic
+from outhead.layout.model import EvidenceRole, Layout, LayoutKind, Task, _names, _num, format_label
+from outhead.layout.rules import (
+    DROP_FIRST_EVIDENCE,
+    IMBALANCE_RATIO,
+    MIN_CLASS_ROWS,
+    ONE_HOT_TOLERANCE,
+    SMALL_SAMPLE,
+    WIDE_TARGET,
+    _case_variants,
+    _chance_of_overlap,
+    _distinct,
+    _dropped_name,
+    _example,
+    _indicator_sums,
+    _integer_labels,
+    _label_pair,
+    _likely_target,
+    _matrix_values,
+    _numbers_as_text,
+    _on_count,
+    _ordered_classes,
+    _row_sum_spread,
+    _rows_with,
+    _soft_tolerance,
+    balanced_class_weight,
+)
 from outhead.stats import (
     DISTINCT_CAP,
     MAX_EXAMPLES,
     ColumnStats,
-    MatrixStats,
     TargetStats,
     Value,
 )
-
-
-class Task(str, Enum):
-    """What the model learns; the values are the ``task`` strings of ``--json`` and ``--task``."""
-
-    REGRESSION = "regression"
-    BOUNDED_REGRESSION = "bounded-regression"
-    BINARY = "binary"
-    MULTICLASS = "multiclass"
-    MULTILABEL = "multilabel"
-
-
-class LayoutKind(str, Enum):
-    """How the target is stored; the values are the ``layout`` strings of ``--json``."""
-
-    CONTINUOUS = "continuous"
-    """One numeric column of many values."""
-    BOUNDED = "bounded"
-    """One numeric column within [0, 1] that is not a 0/1 label."""
-    MULTI_CONTINUOUS = "multi-continuous"
-    """Several numeric columns (several regression targets)."""
-    LABEL_VECTOR = "label-vector"
-    """One column of labels (ints, strings, bools): binary with 2 values, multiclass with more."""
-    ONE_HOT = "one-hot"
-    """A 0/1 matrix, exactly one 1 per row."""
-    MULTI_HOT = "multi-hot"
-    """A 0/1 matrix, any number of 1s per row."""
-    LABEL_SETS = "label-sets"
-    """One text column holding a set of labels per row (``Kr|Xe``)."""
-    PROBABILITIES = "probabilities"
-    """Non-negative rows that sum to 1 and are not all 0/1 (soft labels)."""
-
-
-@dataclass(frozen=True)
-class Layout:
-    """The inferred layout of a target, with the evidence that decided it."""
-
-    kind: LayoutKind
-    task: Task
-    n_rows: int
-    n_outputs: int
-    """Output units the data calls for: 1 (regression, binary vector), K (classes), k (columns)."""
-    columns: tuple[str, ...]
-    """The target columns as read."""
-    classes: tuple[Value, ...] | None
-    """Class labels in model output order (index i = output i / class id i); for matrices the
-    column names, for label sets the labels. None for regression."""
-    class_counts: tuple[int, ...] | None
-    """Rows per class, aligned with ``classes`` (for multi-hot: rows where the label is on)."""
-    evidence: tuple[str, ...]
-    """What in the data decided the layout, one observation per line."""
-    diagnostics: tuple[Diagnostic, ...] = ()
-    runner_up: str | None = None
-    """The second most likely reading when the decision was close, in words."""
-    runner_up_task: Task | None = None
-    """The task of that second reading, when forcing it (``--task``) reads the data that way."""
-    forced: bool = False
-    """True when the task came from ``--task`` rather than from the data."""
-    needs_mapping: bool = False
-    """Label vectors: the labels are not the integers 0..K-1, so they must be mapped."""
-    indicator_values: tuple[float, float] | None = None
-    """Matrices coded with another pair than 0/1 (e.g. -1/+1): (negative, positive)."""
-    separator: str | None = None
-    """Label sets: the separator between labels."""
-    dropped_class: str | None = None
-    """Drop-first dummies: the name given to the class whose column was dropped (the rows with
-    no 1). It is class 0, ``classes[0]``; the file's columns are classes 1..K-1."""
-    target_range: tuple[float, float] | None = None
-    """Numeric targets: (min, max) over all target columns."""
-    target_mean: tuple[float, ...] | None = None
-    target_std: tuple[float, ...] | None = None
-    """Numeric targets, per column: mean and standard deviation."""
-    reading: tuple[str, ...] = ()
-    """How the file was read, where it was guessed (a detected header, a detected separator),
-    each with the option that overrides it."""
-    stats: TargetStats | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def is_classification(self) -> bool:
-        return self.task in (Task.BINARY, Task.MULTICLASS, Task.MULTILABEL)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The layout as plain JSON-ready data (``classes`` as strings/numbers/bools)."""
-        return {
-            "layout": self.kind.value,
-            "task": self.task.value,
-            "n_rows": self.n_rows,
-            "n_outputs": self.n_outputs,
-            "columns": list(self.columns),
-            "classes": list(self.classes) if self.classes is not None else None,
-            "class_counts": list(self.class_counts) if self.class_counts is not None else None,
-            "evidence": list(self.evidence),
-            "reading": list(self.reading),
-            "warnings": [d.to_dict() for d in self.diagnostics],
-            "runner_up": self.runner_up,
-            "runner_up_task": self.runner_up_task.value if self.runner_up_task else None,
-            "forced": self.forced,
-        }
-
-
-# --------------------------------------------------------------------------------------------
-# Inference
-# --------------------------------------------------------------------------------------------
-
-#: Whole-number columns with at most this many distinct values read as labels when they also
-#: look like labels (a compact range, several rows per value).
-SMALL_K = 20
-#: Up to this many distinct whole numbers can still be labels if they are exactly 0..K-1 or
-#: 1..K and every class has many rows (CIFAR-100 style).
-LARGE_K = 1000
-#: Imbalance ratio (largest class / smallest class) from which class weights are recommended.
-IMBALANCE_RATIO = 3.0
-#: Fewer rows than this in a class cannot be split into train / validation / test.
-MIN_CLASS_ROWS = 5
-#: Below this many rows the evidence says the sample is small.
-SMALL_SAMPLE = 30
-#: Rows of soft labels may miss 1 by this much (rounded exports), and by half a hundredth per
-#: column beyond that: k values rounded to 2 decimals can be off by k * 0.005 together.
-SOFT_LABEL_TOLERANCE = 0.02
-#: An indicator matrix with no row of several 1s reads as drop_first dummies (exclusive classes)
-#: when independent labels would have put several 1s in at least this many rows.
-DROP_FIRST_EVIDENCE = 3.0
-#: A pair of values ``a`` and ``1 - a`` with ``a`` up to this is a 0/1 label smoothed by ``a``.
-SMOOTHED_LABEL_MAX = 0.2
-#: More regression targets than this in one table smells of a feature table read whole.
-WIDE_TARGET = 10
-#: Column names that usually hold the target, suggested when a table is read whole.
-TARGET_NAMES = ("target", "label", "labels", "y", "class", "classes", "outcome", "species")
-#: A one-hot matrix may have this share of malformed rows (all zero, or several ones) before
-#: it reads as multi-hot instead.
-ONE_HOT_TOLERANCE = 0.01
-
-#: In a pair of text labels, these are the "negative" class (class 0); the other is P(class 1).
-_NEGATIVE_WORDS = {
-    "0", "no", "n", "false", "f", "neg", "negative", "off", "absent", "fail", "normal",
-    "healthy", "benign", "ok", "good", "stayed", "retained", "ham", "legit", "legitimate",
-    "none", "clean", "pass", "passed", "alive", "survived", "not churned",
-}
 
 
 def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
@@ -185,13 +64,16 @@ def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
         raise TargetError("no data rows", path=stats.source.path)
     if all(c.type == "empty" for c in stats.columns):
         raise TargetError(
-            f"target is all missing ({stats.n_rows} rows, every cell empty)", path=stats.source.path
+            f"target is all missing ({stats.n_rows} rows, every cell empty)",
+            path=stats.source.path,
+            reason="all-missing",
         )
     if stats.n_rows == 1:
         raise TargetError(
             "only 1 data row: a single example is nothing to learn from (is the rest of the "
             "file missing, or was a data row read as the header?)",
             path=stats.source.path,
+            reason="single-row",
         )
     builder = _Builder(stats, forced)
     if stats.labelsets is not None and forced in (None, Task.MULTILABEL):
@@ -218,6 +100,7 @@ class _Builder:
             if n.severity == "note"
         ]
         self.evidence: list[str] = []
+        self.roles: list[EvidenceRole | None] = []
         self.diags: list[Diagnostic] = [n for n in stats.notes if n.severity != "note"]
         self.runner_up: str | None = None
         self.runner_up_task: Task | None = None
@@ -235,8 +118,9 @@ class _Builder:
 
     # -- shared helpers -----------------------------------------------------------------------
 
-    def note(self, line: str) -> None:
+    def note(self, line: str, role: EvidenceRole | None = None) -> None:
         self.evidence.append(line)
+        self.roles.append(role)
 
     def diag(
         self, code: str, message: str, fix: str | None = None, severity: str = "warning"
@@ -248,10 +132,10 @@ class _Builder:
         assert self.forced is not None
         self.diag("task-forced", f"--task {self.forced.value}: {message}", None, "warning")
 
-    def usage(self, message: str) -> Exception:
+    def usage(self, message: str, *, choose_columns: bool = False) -> Exception:
         from outhead.errors import UsageError
 
-        return UsageError(message, path=self.path)
+        return UsageError(message, path=self.path, choose_columns=choose_columns)
 
     def finish(self, kind: LayoutKind, task: Task, n_outputs: int, **kw: Any) -> Layout:
         kw.setdefault("runner_up", self.runner_up)
@@ -259,6 +143,7 @@ class _Builder:
             kw.setdefault("runner_up_task", self.runner_up_task)
         if self.forced is not None:
             self.evidence.insert(0, f"task forced with --task {self.forced.value}")
+            self.roles.insert(0, "forced")
         return Layout(
             kind=kind,
             task=task,
@@ -266,6 +151,7 @@ class _Builder:
             n_outputs=n_outputs,
             columns=self.stats.source.columns or tuple(c.name for c in self.stats.columns),
             evidence=tuple(self.evidence),
+            evidence_roles=tuple(self.roles),
             diagnostics=tuple(self.diags),
             forced=self.forced is not None,
             reading=tuple(self.reading),
@@ -350,7 +236,8 @@ class _Builder:
         self.note(f"cells such as {_example(self.stats)} hold sets of labels")
         self.note(
             f"{len(labels)} distinct labels; each row has {lo} to {hi} (mean {mean:.2f}) over "
-            f"{n} rows: the labels are not exclusive"
+            f"{n} rows: the labels are not exclusive",
+            "values",
         )
         if hi <= 1:
             self.diag(
@@ -391,6 +278,7 @@ class _Builder:
                 f"target column '{name}' holds a single value ({format_label(value)} in all "
                 f"{n} rows): there is nothing to learn",
                 path=self.path,
+                reason="single-value",
             )
         if not col.is_numeric:
             return self.text_vector(col, desc)
@@ -431,7 +319,9 @@ class _Builder:
                 self.disagree(
                     "the values are not whole numbers; each distinct value becomes a class"
                 )
-            return self.label_vector(col, desc, [f"{col.n_distinct} distinct values"])
+            return self.label_vector(
+                col, desc, [f"{col.n_distinct} distinct values"], decided_by_values=False
+            )
         verdict, reasons, runner_up = _integer_labels(col, n)
         self.runner_up_task = Task.REGRESSION if verdict else Task.MULTICLASS
         if verdict:
@@ -448,7 +338,8 @@ class _Builder:
         if col.counts is None:
             raise self.usage(
                 f"column '{name}' holds more than {DISTINCT_CAP} distinct text values: it looks "
-                "like an identifier or free text, not a label (pick the label column)"
+                "like an identifier or free text, not a label (pick the label column)",
+                choose_columns=True,
             )
         if self.forced == Task.BINARY and col.n_distinct != 2:
             raise self.usage(
@@ -488,19 +379,27 @@ class _Builder:
         return self.label_vector(col, desc, reasons)
 
     def label_vector(
-        self, col: ColumnStats, desc: str, reasons: list[str], runner_up: str | None = None
+        self,
+        col: ColumnStats,
+        desc: str,
+        reasons: list[str],
+        runner_up: str | None = None,
+        *,
+        decided_by_values: bool = True,
     ) -> Layout:
+        """A label vector; ``reasons[0]`` says why the values are labels (unless the task was
+        forced on values that say nothing of the kind: ``decided_by_values=False``)."""
         assert col.counts is not None
         classes = _ordered_classes(col.counts)
         counts = tuple(col.counts[c] for c in classes)
         k = len(classes)
         self.note(desc + f", {col.type} values")
-        for r in reasons:
-            self.note(r)
+        for i, r in enumerate(reasons):
+            self.note(r, "values" if i == 0 and decided_by_values else None)
         pairs = list(zip(classes, counts, strict=True))[:8]
         shown = ", ".join(f"{format_label(c)} ({n})" for c, n in pairs)
         more = f", ... {k - 8} more" if k > 8 else ""
-        self.note(f"classes: {shown}{more}")
+        self.note(f"classes: {shown}{more}", "classes")
         binary = k == 2 and self.forced != Task.MULTICLASS
         needs_mapping = tuple(classes) not in (tuple(range(k)), (False, True))
         if needs_mapping:
@@ -522,11 +421,13 @@ class _Builder:
         self.class_checks(classes, counts, single_label=True)
         if binary:
             positive = format_label(classes[1])
-            self.note(f"one label vector with 2 values: 1 sigmoid unit gives P({positive})")
+            self.note(
+                f"one label vector with 2 values: 1 sigmoid unit gives P({positive})", "task"
+            )
             task = Task.BINARY
             n_out = 1
         else:
-            self.note(f"one label per row, {k} classes: they are exclusive")
+            self.note(f"one label per row, {k} classes: they are exclusive", "task")
             task = Task.MULTICLASS
             n_out = k
         return self.finish(
@@ -554,9 +455,11 @@ class _Builder:
         mean = col.total / n
         std = math.sqrt(col.total_sq / n) if n > 0 else 0.0
         self.note(f"{desc}, {'whole-number' if col.all_integer else 'real'} values")
-        self.note(f"range {_num(lo)} to {_num(hi)}, mean {_num(mean)}, std {_num(std)}")
-        for r in reasons:
-            self.note(r)
+        self.note(
+            f"range {_num(lo)} to {_num(hi)}, mean {_num(mean)}, std {_num(std)}", "range"
+        )
+        for i, r in enumerate(reasons):
+            self.note(r, "values" if i == 0 else None)
         bounded = lo >= 0.0 and hi <= 1.0
         if self.forced == Task.REGRESSION:
             bounded = False
@@ -567,7 +470,9 @@ class _Builder:
             )
             bounded = True
         if bounded:
-            self.note("every value lies within [0, 1]: a sigmoid output matches that range")
+            self.note(
+                "every value lies within [0, 1]: a sigmoid output matches that range", "task"
+            )
             kind, task = LayoutKind.BOUNDED, Task.BOUNDED_REGRESSION
         else:
             kind, task = LayoutKind.CONTINUOUS, Task.REGRESSION
@@ -604,7 +509,8 @@ class _Builder:
             raise self.usage(
                 f"{k} target columns and {len(text)} of them hold text ({_names(tuple(text))}); "
                 "a multi-column target must be numeric (one-hot, multi-hot, several regression "
-                f"targets): pick the label column ('{hint}'?)"
+                f"targets): pick the label column ('{hint}'?)",
+                choose_columns=True,
             )
         live = tuple(c for c in cols if c.type != "empty")
         if all(c.counts is not None and c.n_distinct == 1 for c in live):
@@ -615,6 +521,7 @@ class _Builder:
                 f"every target column holds a single value (each row reads {row}"
                 f"{', ...' if len(live) > 8 else ''}): there is nothing to learn",
                 path=self.path,
+                reason="single-value",
             )
         self.missing(cols)
         values = _matrix_values(live)
@@ -643,14 +550,18 @@ class _Builder:
             self.note(desc)
             if spread <= 1e-6:
                 self.note(
-                    "every value is non-negative and every row sums to 1: class probabilities"
+                    "every value is non-negative and every row sums to 1: class probabilities",
+                    "values",
                 )
             else:
                 self.note(
                     "every value is non-negative and every row sums to 1 within "
-                    f"±{spread:.2g} (rounded values): class probabilities"
+                    f"±{spread:.2g} (rounded values): class probabilities",
+                    "values",
                 )
-            self.note("values are not all 0/1: soft labels, read as a distribution over classes")
+            self.note(
+                "values are not all 0/1: soft labels, read as a distribution over classes", "task"
+            )
             return self.finish(
                 LayoutKind.PROBABILITIES,
                 Task.MULTICLASS,
@@ -676,10 +587,12 @@ class _Builder:
             math.sqrt(c.total_sq / max(1, self.stats.n_rows - c.n_missing)) for c in cols
         )
         self.note(desc + ", numeric values")
-        self.note(f"values range from {_num(lo)} to {_num(hi)}; they are not 0/1 indicators")
+        self.note(
+            f"values range from {_num(lo)} to {_num(hi)}; they are not 0/1 indicators", "values"
+        )
         if m is not None and m.n_rows_off_one:
             self.note(f"{m.n_rows_off_one} rows do not sum to 1: not class probabilities")
-        self.note(f"{k} regression targets: one linear output each")
+        self.note(f"{k} regression targets: one linear output each", "task")
         if k > WIDE_TARGET:
             likely = _likely_target(names)
             self.diag(
@@ -748,8 +661,8 @@ class _Builder:
             )
             looks_one_hot = True
         if looks_one_hot:
-            self.note(f"{exactly_one} of {total} rows have exactly one 1: one-hot")
-            self.note(f"{k} exclusive classes, one column each")
+            self.note(f"{exactly_one} of {total} rows have exactly one 1: one-hot", "values")
+            self.note(f"{k} exclusive classes, one column each", "task")
             examples = m.row_examples if m is not None else {}
             if zero:
                 rows = _rows_with(examples, k, neg, pos, lambda s: s == 0)
@@ -786,14 +699,15 @@ class _Builder:
         if several:
             self.note(
                 f"rows hold {min(sums) if sums else 0} to {hi} ones (mean {mean:.2f}): the "
-                "labels are not exclusive"
+                "labels are not exclusive",
+                "values",
             )
         else:
             self.note(
                 f"no row holds more than one 1, but {zero} rows hold none: either independent "
                 "labels, or exclusive classes with one class left out (drop_first dummies)"
             )
-        self.note(f"{k} independent yes/no labels: one sigmoid unit each")
+        self.note(f"{k} independent yes/no labels: one sigmoid unit each", "task")
         runner_up = None
         if not several:
             runner_up = (
@@ -836,7 +750,8 @@ class _Builder:
         )
         self.note(
             f"exclusive classes with one class left out (drop_first dummies): the {zero} rows of "
-            f"no 1 are the dropped class, named '{dropped}' here"
+            f"no 1 are the dropped class, named '{dropped}' here",
+            "task",
         )
         self.note(f"{k + 1} exclusive classes: the {k} columns and the dropped one")
         self.diag(
@@ -863,262 +778,3 @@ class _Builder:
             indicator_values=indicator_values,
             dropped_class=dropped,
         )
-
-
-# -- pure helpers ------------------------------------------------------------------------------
-
-
-def _chance_of_overlap(counts: tuple[int, ...], total: int) -> float:
-    """The chance that a row holds several 1s if the labels were independent with the rates
-    ``counts / total``: 1 - P(no 1) - P(exactly one 1)."""
-    if total <= 0:
-        return 0.0
-    rates = [min(1.0, c / total) for c in counts]
-    none = math.prod(1.0 - p for p in rates)
-    one = sum(
-        p * math.prod(1.0 - q for j, q in enumerate(rates) if j != i) for i, p in enumerate(rates)
-    )
-    return max(0.0, 1.0 - none - one)
-
-
-def _dropped_name(names: tuple[str, ...]) -> str:
-    """A name for the class ``drop_first`` left out: the integer code before the first one
-    (columns ``1, 2, 3`` were codes ``0..3``), else the columns' common prefix + ``(dropped)``."""
-    stripped = [n.strip() for n in names]
-    if all(re.fullmatch(r"-?\d+", n) for n in stripped):
-        codes = sorted(int(n) for n in stripped)
-        if codes == list(range(codes[0], codes[0] + len(codes))):
-            return str(codes[0] - 1)
-    prefix = names[0]
-    for n in names[1:]:
-        while not n.startswith(prefix):
-            prefix = prefix[:-1]
-    cut = max(prefix.rfind(ch) for ch in "_-.: ")
-    name = (prefix[: cut + 1] if cut >= 0 else "") + "(dropped)"
-    while name in names:
-        name = "_" + name
-    return name
-
-
-def balanced_class_weight(counts: tuple[int, ...]) -> dict[int, float]:
-    """Keras ``class_weight`` that balances classes: ``n / (K * n_i)`` for class id ``i``."""
-    total, k = sum(counts), len(counts)
-    return {i: round(total / (k * c), 4) for i, c in enumerate(counts) if c}
-
-
-def _integer_labels(col: ColumnStats, n: int) -> tuple[bool, list[str], str | None]:
-    """Decide whether a numeric column holds class labels; returns (labels?, reasons, runner-up)."""
-    if col.counts is None:
-        return False, [f"more than {DISTINCT_CAP} distinct values: a quantity, not labels"], None
-    k = col.n_distinct
-    if not col.all_integer:
-        return False, [f"{k} distinct values, not whole numbers: a quantity"], None
-    lo, hi = float(col.minimum or 0), float(col.maximum or 0)
-    span = hi - lo + 1
-    contiguous = span == k
-    compact = span <= 2 * k
-    per_class = n / k
-    starts = lo in (0.0, 1.0)
-    counts_like = lo >= 0
-    if counts_like and _count_shaped(col):
-        reasons = [
-            f"{k} distinct whole numbers from {_num(lo)} to {_num(hi)} with a thin tail of "
-            "rare large values: a count, not class labels"
-        ]
-        return False, reasons, f"multiclass with {k} classes"
-    if k <= SMALL_K and compact and per_class >= 2:
-        reasons = [
-            f"{k} distinct whole numbers from {_num(lo)} to {_num(hi)}, "
-            f"{per_class:.0f} rows each on average: class labels"
-        ]
-        runner = (
-            f"regression on a count or score ({k} levels)"
-            if counts_like and contiguous and k >= 5
-            else None
-        )
-        return True, reasons, runner
-    if contiguous and starts and k <= LARGE_K and per_class >= 10:
-        reasons = [
-            f"{k} distinct whole numbers forming exactly {_num(lo)}..{_num(hi)}, "
-            f"{per_class:.0f} rows each on average: class ids"
-        ]
-        return True, reasons, f"regression on a count ({k} levels)"
-    if n < SMALL_SAMPLE and lo == 0.0 and contiguous and k <= SMALL_K:
-        # A few rows of 1, 0, 2: too few to repeat a value, but exactly the ids 0..K-1 that
-        # class labels are stored as; a quantity would rarely land on them.
-        reasons = [
-            f"{k} distinct whole numbers forming exactly 0..{_num(hi)} over only {n} rows: "
-            "most likely class ids, but so few rows cannot tell them from a quantity"
-        ]
-        return True, reasons, f"regression on a count or score ({k} levels)"
-    why = f"{k} distinct whole numbers over {n} rows"
-    if per_class < 2:
-        why += " (most values occur once)"
-    elif not compact:
-        why += f" spread over {_num(lo)}..{_num(hi)}"
-    why += ": a quantity (a count or an amount), not class labels"
-    likely_ids = starts and compact and k <= SMALL_K * 5 and per_class >= 3
-    runner = f"multiclass with {k} classes" if likely_ids else None
-    return False, [why], runner
-
-
-def _label_pair(col: ColumnStats) -> bool:
-    """Whether the 2 values of a numeric column can be the 2 labels of a binary target: whole
-    numbers (0/1, 1/2, -1/+1), or 0/1 smoothed symmetrically (0.1/0.9, 0.05/0.95)."""
-    if col.all_integer:
-        return True
-    lo, hi = float(col.minimum or 0.0), float(col.maximum or 0.0)
-    return 0.0 <= lo <= SMOOTHED_LABEL_MAX and math.isclose(lo + hi, 1.0)
-
-
-def _count_shaped(col: ColumnStats) -> bool:
-    """Counts (visits, defects, children) rather than class ids: non-negative whole numbers
-    whose large values thin out, several of them too rare to be classes of their own."""
-    counts = col.counts
-    if counts is None or len(counts) < 8:
-        return False
-    values = sorted(counts)
-    upper = values[len(values) * 3 // 4 :]
-    n = sum(counts.values())
-    upper_share = sum(counts[v] for v in upper) / n
-    rare = sum(1 for v in values if counts[v] < MIN_CLASS_ROWS)
-    return upper_share < 0.1 and rare >= 3
-
-
-def _soft_tolerance(k: int) -> float:
-    """How far a row of k rounded probabilities may miss 1."""
-    return max(SOFT_LABEL_TOLERANCE, 0.005 * k)
-
-
-def _row_sum_spread(m: MatrixStats | None, total: float) -> float | None:
-    """How far the row sums stray from ``total`` at most (None without row sums)."""
-    if m is None or m.row_sum_min is None or m.row_sum_max is None:
-        return None
-    return max(abs(m.row_sum_min - total), abs(m.row_sum_max - total))
-
-
-_FORMATTED_NUMBER = re.compile(r"[-+]?[$€£]?\s?\d{1,3}([,. '\u202f]\d{3})+([.,]\d+)?\s?%?")
-
-
-def _numbers_as_text(counts: Mapping[Value, int]) -> str | None:
-    """An example, when most text labels are numbers with thousands separators or currency."""
-    text = [v for v in counts if isinstance(v, str)]
-    hits = [v for v in text if _FORMATTED_NUMBER.fullmatch(v)]
-    return hits[0] if text and len(hits) >= 0.9 * len(text) else None
-
-
-def _case_variants(counts: Mapping[Value, int]) -> list[list[str]]:
-    """Groups of text labels that are the same word in another case or spacing."""
-    groups: dict[str, list[str]] = {}
-    for value in counts:
-        if isinstance(value, str):
-            groups.setdefault(" ".join(value.lower().split()), []).append(value)
-    return [sorted(g) for g in groups.values() if len(g) > 1]
-
-
-def _likely_target(names: tuple[str, ...]) -> str | None:
-    """The one column whose name says it is the target, if exactly one does."""
-    hits = [n for n in names if n.strip().lower() in TARGET_NAMES]
-    return hits[0] if len(hits) == 1 else None
-
-
-def _ordered_classes(counts: Mapping[Value, int]) -> tuple[Value, ...]:
-    """Classes in output order: numbers ascending, False before True, text sorted with the
-    usual negative words (no, false, 0...) first in a pair."""
-    keys = list(counts)
-    if all(isinstance(k, bool) for k in keys):
-        return tuple(sorted(keys))
-    if all(isinstance(k, (int, float)) and not isinstance(k, bool) for k in keys):
-        return tuple(sorted(keys))
-    text = sorted(keys, key=lambda v: str(v))
-    if len(text) == 2 and str(text[1]).strip().lower() in _NEGATIVE_WORDS:
-        text.reverse()
-    return tuple(text)
-
-
-def _matrix_values(cols: tuple[ColumnStats, ...]) -> tuple[float, ...] | None:
-    """The values of an indicator matrix: at most two distinct whole numbers over all columns
-    (0/1, or another pair such as -1/+1); None when the matrix is not one."""
-    seen: set[float] = set()
-    for c in cols:
-        if c.counts is None:
-            return None
-        for v in c.counts:
-            seen.add(float(v))
-            if len(seen) > 2:
-                return None
-    if not all(v.is_integer() for v in seen) or (len(seen) == 1 and not seen <= {0.0, 1.0}):
-        return None
-    # An indicator is "off" as 0 or as the negative of "on" (-1/+1); a matrix of 1s and 2s
-    # (or 3s and 7s) is counts or codes, not yes/no.
-    if len(seen) == 2 and 0.0 not in seen and sum(seen) != 0.0:
-        return None
-    return tuple(sorted(seen))
-
-
-def _on_count(col: ColumnStats, pos: float) -> int:
-    if col.counts is None:
-        return 0
-    return sum(n for v, n in col.counts.items() if float(v) == pos)
-
-
-def _indicator_sums(
-    m: MatrixStats | None, k: int, neg: float, pos: float
-) -> dict[int, int]:
-    """Row sums of the matrix re-coded to 0/1 (from the raw row sums: the map is linear)."""
-    if m is None or m.row_sum_counts is None:
-        return {}
-    out: dict[int, int] = {}
-    for raw, n in m.row_sum_counts.items():
-        ones = round((raw - k * neg) / (pos - neg))
-        out[ones] = out.get(ones, 0) + n
-    return out
-
-
-def _rows_with(
-    examples: Mapping[float, tuple[int, ...]], k: int, neg: float, pos: float, pred: Any
-) -> str:
-    rows: list[int] = []
-    for raw, rs in examples.items():
-        if pred(round((raw - k * neg) / (pos - neg))):
-            rows.extend(rs)
-    rows = sorted(rows)[:MAX_EXAMPLES]
-    return ", ".join(str(r) for r in rows) if rows else "not recorded"
-
-
-def _example(stats: TargetStats) -> str:
-    """A head cell to quote, preferring one that holds the label-set separator."""
-    sep = stats.labelsets.separator if stats.labelsets is not None else None
-    cells = [row[0] for row in stats.head if row and row[0]]
-    several = [c for c in cells if sep and sep in c]
-    return f"'{(several or cells or ['these'])[0]}'"
-
-
-def _distinct(col: ColumnStats) -> str:
-    return str(col.n_distinct) if col.counts is not None else f"more than {DISTINCT_CAP}"
-
-
-def format_label(value: Value) -> str:
-    """A label as the user wrote it (strings quoted only when they hold spaces or commas)."""
-    if isinstance(value, str):
-        return repr(value) if (" " in value or "," in value or not value) else value
-    return str(value)
-
-
-def _names(names: tuple[str, ...]) -> str:
-    shown = ", ".join(names[:6])
-    return shown + (f", ... {len(names) - 6} more" if len(names) > 6 else "")
-
-
-def format_number(x: float) -> str:
-    """A number for humans: thousands separators, 4 significant digits below 1000."""
-    if x != x:
-        return "nan"
-    if float(x).is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
-
-
-_num = format_number  # the short name the messages above use

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from outhead.checking import DeclaredHead
+from outhead.check.model import DeclaredHead
 from outhead.errors import MissingDependencyError, ModelError
 
 #: Layers that only apply an activation: the real output unit count is in the layer before.
@@ -47,7 +47,7 @@ def read_model_head(path: str | Path) -> DeclaredHead:
         path: a ``.keras`` file (or anything ``keras.saving.load_model`` reads).
 
     Returns:
-        A :class:`~outhead.checking.DeclaredHead` with ``source`` set to the path; ``loss`` is
+        A :class:`~outhead.check.model.DeclaredHead` with ``source`` set to the path; ``loss`` is
         None when the model was saved without ``compile()``.
 
     Raises:

@@ -1,0 +1,1 @@
+"""The rules of ``outhead check``, one module per family of finding codes."""
