@@ -248,16 +248,25 @@ def folder_layout(
 
 
 def folder_wording(layout: Layout) -> Layout:
-    """The evidence of a label vector, worded for images in class folders."""
+    """The evidence of a label vector, worded for images in class folders.
+
+    The roles of the lines (``Layout.evidence_roles``) stay aligned with them: a line that is
+    dropped takes its role along.
+    """
     n = layout.n_rows
-    evidence = []
-    for line in layout.evidence:
+    roles = layout.evidence_roles or (None,) * len(layout.evidence)
+    kept = []
+    for line, role in zip(layout.evidence, roles, strict=True):
         if line.startswith("1 column 'folder'"):
             line = f"{n} training images, one class per folder"
         elif line == "string values: labels, not numbers":
             continue
-        evidence.append(line)
-    return replace(layout, evidence=tuple(evidence))
+        kept.append((line, role))
+    return replace(
+        layout,
+        evidence=tuple(line for line, _ in kept),
+        evidence_roles=tuple(role for _, role in kept) if layout.evidence_roles else (),
+    )
 
 
 def choose_image_size(sizes: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], str]:

@@ -509,3 +509,12 @@ def test_readme_image_folder_example_is_real_output(
     result = invoke("inspect", "pets", "--width", "100")
     assert result.exit_code == 0
     assert result.stdout.startswith(shown)
+
+
+def test_check_reads_an_image_folder(pets: Path) -> None:
+    passed = invoke("check", str(pets), "--expect", "binary")
+    assert passed.exit_code == 0, passed.output
+    assert "(binary, label-vector, 120 rows, 2 classes)" in passed.stdout
+    failed = invoke("check", str(pets), "--expect", "multiclass")
+    assert failed.exit_code == 1
+    assert "OH107" in failed.stdout and "P(square)" in failed.stdout
