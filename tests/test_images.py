@@ -476,6 +476,8 @@ def test_every_image_script_passes_ruff(tmp_path: Path) -> None:
     shape_folder(data / "pets", 40, classes=2)
     shape_folder(data / "shapes", 60, classes=3, rgb=False)
     shape_folder(data / "split", 60, classes=2, splits=("train", "test"))
+    for i in range(40):  # imbalanced classes: the script weighs them
+        write_png(data / "skewed" / ("cats" if i % 8 else "dogs") / f"{i}.png", images[i])
     out = tmp_path / "scripts"
     out.mkdir()
     cases: list[tuple[str, dict[str, object]]] = [
@@ -487,12 +489,16 @@ def test_every_image_script_passes_ruff(tmp_path: Path) -> None:
         ("pets", {"options": ScaffoldOptions(from_logits=True)}),
         ("shapes", {"image_options": ImageOptions(image_size=(20, 20))}),
         ("split", {"options": ScaffoldOptions(hidden=())}),
+        ("skewed", {}),
     ]
+    scripts = []
     for i, (target, kw) in enumerate(cases):
         text = render_in(data, target, script_dir=str(out), **kw)
         ast.parse(text)
+        scripts.append(text)
         (out / f"train_{i}.py").write_text(text)
     ruff(out)
+    assert "class_weight=class_weights(ids[\"train\"])" in scripts[-1]
 
 
 def test_readme_image_folder_example_is_real_output(
