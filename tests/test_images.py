@@ -524,3 +524,16 @@ def test_check_reads_an_image_folder(pets: Path) -> None:
     failed = invoke("check", str(pets), "--expect", "multiclass")
     assert failed.exit_code == 1
     assert "OH107" in failed.stdout and "P(square)" in failed.stdout
+
+
+def test_numbered_class_folders_stay_folder_names(tmp_path: Path) -> None:
+    """MNIST saved as PNGs: folders 0..9. The classes are the folder names, as text, so that
+    image_dataset_from_directory(class_names=CLASSES) finds them."""
+    for label in ("0", "1", "2", "10"):
+        for i in range(3):
+            write_png(tmp_path / "mnist" / label / f"{i}.png", np.zeros((28, 28), "uint8"))
+    result = scaffold_script(str(tmp_path / "mnist"))
+    classes = result.recommendation.layout.classes
+    assert classes is not None and sorted(classes) == ["0", "1", "10", "2"]
+    assert all(isinstance(c, str) for c in classes)
+    assert f"CLASSES = {json.dumps(list(classes))}" in result.script
