@@ -66,7 +66,10 @@ class ScaffoldOptions:
     from_logits: bool = False
     """Linear output with ``from_logits=True`` losses and logit-reading metrics."""
     distribute: bool = False
-    """Build and compile inside a ``tf.distribute`` strategy scope."""
+    """Data-parallel training with ``keras.distribution`` on the JAX backend (one process on
+    every local device, or several processes described by ``KERAS_DISTRIBUTION_*``)."""
+    stream: bool = False
+    """Read the table in chunks on every pass (flat memory) instead of loading it once."""
     output_dir: str = "outhead_run"
 
     def __post_init__(self) -> None:
@@ -439,6 +442,8 @@ def render_script(
         TemplateError: the template is missing or fails to render.
     """
     options = options or ScaffoldOptions()
+    if options.stream:
+        check_streamable(target_source, features, options)
     if target_source.path == "-" or features.source.path == "-":
         raise UsageError("scaffold needs files it can read again: '-' (standard input) won't do")
     plan = plan_head(recommendation, options)
@@ -479,6 +484,38 @@ def render_script(
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{TEMPLATE_NAME}: {exc}") from exc
     return text
+
+
+def check_streamable(
+    target_source: Source, features: FeatureSpec, options: ScaffoldOptions
+) -> None:
+    """Refuse what a ``--stream`` script cannot read in chunks, again on every pass.
+
+    Raises:
+        UsageError: standard input, an NPZ archive, target and features in separate files, or
+            ``--distribute`` too.
+    """
+    if target_source.path == "-":
+        raise UsageError(
+            "--stream reads the table again on every pass: '-' (standard input) won't do; "
+            "save it to a file"
+        )
+    if target_source.format == "npz":
+        raise UsageError(
+            "--stream reads in chunks, which an .npz archive does not allow (it has no row "
+            "count to read ahead of loading an array); save the table as .npy, CSV or Parquet",
+            path=target_source.path,
+        )
+    if not features.in_target_file:
+        raise UsageError(
+            "--stream reads one table holding the target and the features: pass the table "
+            "with --target COLUMN, not --features FILE"
+        )
+    if options.distribute:
+        raise UsageError(
+            "--stream and --distribute do not go together yet: --distribute shards a table "
+            "held in memory; drop one of them"
+        )
 
 
 @dataclass(frozen=True)

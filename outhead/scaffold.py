@@ -21,6 +21,10 @@ from outhead.stats import Source
 if TYPE_CHECKING:
     from outhead.render_images import ImageOptions
 
+STREAM_HINT_BYTES = 2_000_000_000
+"""Files larger than this get a note suggesting ``--stream`` (held in memory, a table takes
+several times its file size)."""
+
 
 @dataclass(frozen=True)
 class ScaffoldResult:
@@ -132,6 +136,12 @@ def scaffold_script(
     )
     plan = plan_head(recommendation, options)
     notes.extend(plan.notes)
+    size = features.source.n_bytes
+    if not options.stream and size is not None and size > STREAM_HINT_BYTES:
+        notes.append(
+            f"{features.source.path} is {size / 1e9:.1f} GB: the script loads it whole; "
+            "--stream writes one that reads it in chunks, in flat memory"
+        )
     if image_options != _image_options():
         notes.append("--augment and --image-size apply to images; these features are a table")
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))

@@ -68,6 +68,11 @@ def scaffold_image_array(
         f"{images.channels} channel{'s' if images.channels > 1 else ''} ({images.dtype}); "
         f"{images.scale_text}",
     ]
+    if options.stream:
+        notes.append(
+            "--stream applies to tables; the image script reads an array larger than memory "
+            "batch by batch from its memory map already"
+        )
     if images.channels_first:
         notes.append(
             f"{features_path} is channels-first {tuple(images.shape)}: the model moves the "
@@ -128,6 +133,8 @@ def scaffold_image_folder(
         f"({shown}); resized to {h}x{w} (--image-size changes it)",
         *plan.notes,
     ]
+    if options.stream:
+        notes.append("--stream applies to tables; image folders are read image by image")
     stats = layout.stats
     assert stats is not None
     features = FeatureSpec(stats.source)

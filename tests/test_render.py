@@ -332,8 +332,9 @@ def ruff(folder: Path) -> None:
         ("binary", "from-logits", "keras.losses.BinaryCrossentropy(from_logits=True)"),
         ("binary", "from-logits", "keras.ops.sigmoid(outputs)"),
         ("binary", "default", "class_weight=class_weights(strata[train])"),
-        ("onehot", "distribute", "tf.distribute.MultiWorkerMirroredStrategy()"),
-        ("onehot", "distribute", "with strategy.scope():"),
+        ("onehot", "distribute", "keras.distribution.DataParallel("),
+        ("onehot", "distribute", "keras.distribution.initialize()"),
+        ("onehot", "distribute", 'os.environ.setdefault("KERAS_BACKEND", "jax")'),
         ("regression", "default", "outputs = outputs * y_std + y_mean"),
         ("label-sets", "default", 'LABEL_SEPARATOR = "|"'),
         ("table", "default", "FEATURE_COLUMNS = ["),
@@ -401,6 +402,7 @@ def test_hostile_names_stay_strings(variant: str) -> None:
         "numpy",
         "pandas",
         "tensorflow",
+        "jax",  # --distribute
     }
     assert "shutil" not in imported and "subprocess" not in imported
     assert not any(

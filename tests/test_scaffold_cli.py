@@ -96,7 +96,7 @@ def test_drop_leaves_columns_out() -> None:
     [
         (["--two-node"], "keras.losses.SparseCategoricalCrossentropy()"),
         (["--from-logits"], "keras.losses.BinaryCrossentropy(from_logits=True)"),
-        (["--distribute"], "with strategy.scope():"),
+        (["--distribute"], "keras.distribution.DataParallel("),
         (["--hidden", "8"], "HIDDEN_UNITS = [8]"),
         (["--hidden", ""], "HIDDEN_UNITS = []"),
         (["--epochs", "7", "--batch-size", "16", "--seed", "3"], "default=7"),

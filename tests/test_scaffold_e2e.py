@@ -155,6 +155,14 @@ CASES = [
         options=ScaffoldOptions(two_node=True),
     ),
     E2E(
+        "table-stream",
+        "machines_table.csv",
+        None,
+        (1, "sigmoid", "BinaryCrossentropy"),
+        target_columns=("failed",),
+        options=ScaffoldOptions(stream=True),
+    ),
+    E2E(
         "distribute",
         "noble_gas.csv",
         "gas_features.csv",
@@ -294,7 +302,9 @@ def test_script_trains_and_beats_the_baseline(case: E2E, runs: Any, keras: Any) 
     assert labels["from_logits"] is case.from_logits
 
 
-@pytest.mark.parametrize("name", ["table", "regression", "from-logits-multihot-npy"])
+@pytest.mark.parametrize(
+    "name", ["table", "regression", "from-logits-multihot-npy", "table-stream"]
+)
 def test_predict_labels_on_the_saved_model(name: str, runs: Any, keras: Any) -> None:
     run = runs(name)
     case = run.case

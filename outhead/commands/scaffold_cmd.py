@@ -118,8 +118,16 @@ _DistributeOpt = Annotated[
     bool,
     typer.Option(
         "--distribute",
-        help="Build the model in a tf.distribute scope: MirroredStrategy on one machine, "
-        "MultiWorkerMirroredStrategy when TF_CONFIG is set.",
+        help="Data-parallel training with keras.distribution on the JAX backend: every "
+        "device of this machine, or several processes/machines from KERAS_DISTRIBUTION_*.",
+    ),
+]
+_StreamOpt = Annotated[
+    bool,
+    typer.Option(
+        "--stream",
+        help="The script reads the table in chunks on every pass (CSV, Parquet file or "
+        "directory of shards, NPY) and trains in flat memory, for tables larger than memory.",
     ),
 ]
 _FeaturesKeyOpt = Annotated[
@@ -165,6 +173,7 @@ def scaffold(
     two_node: _TwoNodeOpt = False,
     from_logits: _FromLogitsOpt = False,
     distribute: _DistributeOpt = False,
+    stream: _StreamOpt = False,
     augment: _AugmentOpt = False,
     image_size: _ImageSizeOpt = None,
     key: KeyOpt = None,
@@ -200,6 +209,7 @@ def scaffold(
             two_node=two_node,
             from_logits=from_logits,
             distribute=distribute,
+            stream=stream,
         )
         image_options = ImageOptions(
             augment=augment,

@@ -12,6 +12,19 @@
 # Predictions: .
 # Features: the other columns of the table, without rownames.
 #
+# How the features reach the model (as quick as a hand-written Keras pipeline on big tables):
+#   - The table is read once and encoded once, before training: the numeric columns become
+#     one float32 block, each categorical column a column of integer ids (its vocabulary is
+#     taken from the training rows). Then the table is let go: only these arrays stay.
+#   - A missing number is filled with the median of the training rows; a missing category is
+#     a category of its own.
+#   - model.fit() trains on those numpy arrays, in a new order each epoch: no text and no
+#     per-batch preprocessing in the training loop. Inside the model, a Normalization layer
+#     (mean and variance of the training rows) scales the numbers and a CategoryEncoding
+#     layer one-hot encodes each categorical column.
+#   - The saved model.keras runs the same layers behind one input per raw column, with a
+#     StringLookup turning each category into its id: it takes raw columns, not the arrays.
+#
 # Writes to --output-dir: model.keras (raw feature columns in, outputs out), labels.json
 # (what predict_labels() needs) and metrics.json (test scores against a trivial baseline).
 
@@ -47,6 +60,11 @@ HIDDEN_UNITS = [64, 32]
 VALIDATION_FRACTION = 0.2
 TEST_FRACTION = 0.2
 PATIENCE = 10
+# Categories beyond the most frequent MAX_CATEGORIES of a column share one slot (as unseen
+# ones do): a column of IDs or free text would otherwise make the one-hot layer huge.
+MAX_CATEGORIES = 1000
+# Rows per batch when predicting: no gradients are kept, so large batches are quicker.
+PREDICT_BATCH_SIZE = 8192
 DEFAULT_OUTPUT_DIR = "outhead_run"
 
 
@@ -84,8 +102,12 @@ def load_table(path: str) -> pd.DataFrame:
         f"unnamed_{position}" if name.startswith("Unnamed: ") else name.strip()
         for position, name in enumerate(map(str, frame.columns))
     ]
-    # Infinities count as missing, like empty cells.
-    return frame.replace([np.inf, -np.inf], np.nan)
+    # Infinities count as missing, like empty cells (column by column: no copy of the table).
+    for position, dtype in enumerate(frame.dtypes):
+        column = frame.iloc[:, position]
+        if dtype.kind == "f" and np.isinf(column.to_numpy()).any():
+            frame.isetitem(position, column.mask(np.isinf(column)))
+    return frame
 
 
 def encode_target(target: pd.DataFrame) -> np.ndarray:
@@ -131,33 +153,40 @@ def describe_features(features: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def fill_values(features: pd.DataFrame, kinds: dict[str, str]) -> dict[str, float]:
-    """What replaces a missing number: the median of the training rows (0 if all are missing)."""
-    return {
-        name: float(np.nan_to_num(features[name].median()))
-        for name, kind in kinds.items()
-        if kind == "numeric"
-    }
-
-
 def input_name(index: int, column: str) -> str:
     """The Keras input name of a column: the name itself when it is a plain word."""
     return column if re.fullmatch(r"[A-Za-z_]\w*", column) else f"feature_{index}"
 
 
-def prepare_features(
-    features: pd.DataFrame, kinds: dict[str, str], fill: dict[str, float]
+def as_text(column: pd.Series) -> pd.Series:
+    """A categorical column as text; a missing cell is a category of its own."""
+    # The model can learn what a missing category means, rather than guess a value for it.
+    return column.astype(str).where(column.notna(), MISSING_CATEGORY)
+
+
+def vocabulary(counts: pd.Series) -> list[str]:
+    """The categories, most frequent first (ties in text order), at most MAX_CATEGORIES."""
+    ranked = sorted(zip(counts.index, counts.tolist(), strict=True), key=lambda c: (-c[1], c[0]))
+    return [category for category, _ in ranked[:MAX_CATEGORIES]]
+
+
+def encode_features(
+    features: pd.DataFrame, kinds: dict[str, str], vocabularies: dict[str, list[str]]
 ) -> dict[str, np.ndarray]:
-    """One array per column, as the model's inputs: missing numbers filled, categories as text."""
+    """The features as the arrays the model trains on.
+
+    The numeric columns become one float32 block ("numbers", missing cells NaN until
+    fill_missing), each categorical column a column of integer ids ("category_<i>"): 1 + the
+    category's place in its vocabulary, 0 for a category the training rows do not have.
+    """
+    numeric = [name for name, kind in kinds.items() if kind == "numeric"]
     inputs = {}
+    if numeric:
+        inputs["numbers"] = features[numeric].to_numpy(dtype="float32")
     for index, (name, kind) in enumerate(kinds.items()):
-        column = features[name]
-        if kind == "numeric":
-            value = column.fillna(fill[name]).to_numpy(dtype="float32")
-        else:
-            # A missing category is a category of its own: the model can learn what it means.
-            value = np.where(column.isna(), MISSING_CATEGORY, column.astype(str)).astype(str)
-        inputs[input_name(index, name)] = value
+        if kind == "categorical":
+            ids = pd.Categorical(as_text(features[name]), categories=vocabularies[name]).codes + 1
+            inputs[f"category_{index}"] = ids.astype("int32").reshape(-1, 1)
     return inputs
 
 
@@ -166,39 +195,98 @@ def take(inputs: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarra
     return {name: value[rows] for name, value in inputs.items()}
 
 
-def build_feature_space(
-    inputs: dict[str, np.ndarray], kinds: dict[str, str]
-) -> keras.utils.FeatureSpace:
-    """Normalize numbers and one-hot encode categories, learning both from the training rows."""
-    feature_space = keras.utils.FeatureSpace(
-        features={
-            input_name(index, name): "float_normalized"
-            if kind == "numeric"
-            else "string_categorical"
-            for index, (name, kind) in enumerate(kinds.items())
-        },
-        output_mode="concat",
-    )
-    feature_space.adapt(tf.data.Dataset.from_tensor_slices(inputs).batch(1024))
-    return feature_space
+def fill_values(numbers: np.ndarray, kinds: dict[str, str]) -> dict[str, float]:
+    """What replaces a missing number: the median of the training rows (0 if all are missing)."""
+    medians = pd.DataFrame(numbers).median().fillna(0.0).tolist()
+    numeric = [name for name, kind in kinds.items() if kind == "numeric"]
+    return dict(zip(numeric, medians, strict=True))
 
 
-def make_dataset(
-    inputs: dict[str, np.ndarray],
-    y: np.ndarray,
-    feature_space: keras.utils.FeatureSpace,
-    batch_size: int,
-    seed: int | None = None,
-) -> tf.data.Dataset:
-    """Batches of (encoded features, target), shuffled when a seed is given."""
-    dataset = tf.data.Dataset.from_tensor_slices((inputs, y))
-    if seed is not None:
-        dataset = dataset.shuffle(len(y), seed=seed)
-    # The feature space runs in the input pipeline, in parallel with training.
-    dataset = dataset.batch(batch_size).map(
-        lambda x, t: (feature_space(x), t), num_parallel_calls=tf.data.AUTOTUNE
-    )
-    return dataset
+def fill_missing(inputs: dict[str, np.ndarray], fill: dict[str, float]) -> None:
+    """Replace the missing numbers of the block, in place, by their column's fill value."""
+    if "numbers" in inputs:
+        numbers = inputs["numbers"]
+        rows, columns = np.nonzero(np.isnan(numbers))
+        numbers[rows, columns] = np.array(list(fill.values()), dtype="float32")[columns]
+
+
+def prepare_features(
+    features: pd.DataFrame, kinds: dict[str, str], fill: dict[str, float]
+) -> dict[str, np.ndarray]:
+    """The raw columns, as the saved model takes them: missing numbers filled, text categories."""
+    inputs = {}
+    for index, (name, kind) in enumerate(kinds.items()):
+        column = features[name]
+        if kind == "numeric":
+            value = column.fillna(fill[name]).to_numpy(dtype="float32")
+        else:
+            value = as_text(column).to_numpy(dtype=str)
+        inputs[input_name(index, name)] = value
+    return inputs
+
+
+def build_models(
+    kinds: dict[str, str], vocabularies: dict[str, list[str]], numbers: np.ndarray | None
+) -> tuple[keras.Model, keras.Model]:
+    """Two models that share every layer: one trains on encoded arrays, the other is saved.
+
+    The trained one takes what encode_features() makes. The saved one takes the raw feature
+    columns (prepare_features()), looks each category up in its vocabulary (StringLookup, the
+    same ids as encode_features()), and runs the same layers: model.keras needs no outhead code.
+    """
+    numeric = [name for name, kind in kinds.items() if kind == "numeric"]
+    normalizer = None
+    if numbers is not None:
+        # Mean and variance of the training rows, computed once with numpy (float64 sums):
+        # exact, and far quicker than Normalization.adapt() iterating over every batch.
+        mean, variance = numbers.mean(axis=0, dtype="float64"), numbers.var(axis=0, dtype="float64")
+        normalizer = keras.layers.Normalization(mean=mean, variance=variance)
+    # One-hot per categorical column: one slot for each category, plus slot 0 for unseen ones.
+    one_hot = {
+        name: keras.layers.CategoryEncoding(num_tokens=len(words) + 1, output_mode="one_hot")
+        for name, words in vocabularies.items()
+    }
+    body = build_model(len(numeric) + sum(len(words) + 1 for words in vocabularies.values()))
+
+    def network(numbers: keras.KerasTensor | None, ids: dict) -> keras.KerasTensor:
+        """Normalized numbers and one-hot categories, side by side, then the trained layers."""
+        parts = [normalizer(numbers)] if normalizer is not None else []
+        parts += [one_hot[name](ids[name]) for name in vocabularies]
+        x = parts[0] if len(parts) == 1 else keras.layers.Concatenate()(parts)
+        for layer in body.layers[1:]:  # the hidden layers and the head
+            x = layer(x)
+        return x
+
+    encoded: dict[str, keras.KerasTensor] = {}
+    if numeric:
+        encoded["numbers"] = keras.Input(shape=(len(numeric),), name="numbers")
+    ids = {}
+    for index, (name, kind) in enumerate(kinds.items()):
+        if kind == "categorical":
+            ids[name] = encoded[f"category_{index}"] = keras.Input(
+                shape=(1,), dtype="int32", name=f"category_{index}"
+            )
+    trained = keras.Model(encoded, network(encoded.get("numbers"), ids))
+
+    # The saved model: one input per raw column, named as the columns are.
+    raw = {}
+    for index, (name, kind) in enumerate(kinds.items()):
+        dtype = "float32" if kind == "numeric" else "string"
+        key = input_name(index, name)
+        raw[key] = keras.Input(shape=(1,), dtype=dtype, name=key)
+    columns = [raw[input_name(index, name)] for index, name in enumerate(kinds) if name in numeric]
+    raw_numbers = None
+    if columns:
+        raw_numbers = columns[0] if len(columns) == 1 else keras.layers.Concatenate()(columns)
+    raw_ids = {
+        name: keras.layers.StringLookup(vocabulary=vocabularies[name], num_oov_indices=1)(
+            raw[input_name(index, name)]
+        )
+        for index, name in enumerate(kinds)
+        if kinds[name] == "categorical"
+    }
+    saved = keras.Model(raw, network(raw_numbers, raw_ids))
+    return trained, saved
 
 
 def build_model(n_inputs: int) -> keras.Model:
@@ -250,14 +338,6 @@ def score(y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
     return scores
 
 
-def export_model(feature_space: keras.utils.FeatureSpace, model: keras.Model) -> keras.Model:
-    """One model from raw feature columns to outputs: the feature space, then the trained layers."""
-    x = feature_space.get_encoded_features()
-    for layer in model.layers[1:]:
-        x = layer(x)
-    return keras.Model(dict(feature_space.get_inputs()), x)
-
-
 def predict_labels(
     model: keras.Model,
     features: pd.DataFrame,
@@ -279,7 +359,9 @@ def predict_labels(
     if labels is None:
         labels = json.loads((Path(output_dir) / "labels.json").read_text())
     inputs = prepare_features(features, labels["feature_kinds"], labels["feature_fill"])
-    outputs = model.predict(tf.data.Dataset.from_tensor_slices(inputs).batch(256), verbose=0)
+    # Through tf.data: Keras takes text as TensorFlow strings, not as numpy's str arrays.
+    rows = tf.data.Dataset.from_tensor_slices(inputs).batch(PREDICT_BATCH_SIZE)
+    outputs = model.predict(rows, verbose=0)
     probabilities = outputs[:, 0]
     negative, positive = labels["classes"]
     return [positive if p >= labels["threshold"] else negative for p in probabilities]
@@ -302,6 +384,7 @@ def main() -> None:
     require_file(args.data_file, "--data-file")
     table = load_table(args.data_file)
     target, features = table[TARGET_COLUMNS], table[FEATURE_COLUMNS]
+    del table  # target and features are all that is used
     keep = target.notna().all(axis=1).to_numpy()
     if not keep.all():
         print(f"leaving out {int((~keep).sum())} rows whose target is missing")
@@ -316,23 +399,32 @@ def main() -> None:
 
     kinds = describe_features(features)
     print("features:", ", ".join(f"{name} ({kind})" for name, kind in kinds.items()))
-    fill = fill_values(features.iloc[train], kinds)
-    inputs = prepare_features(features, kinds, fill)
-    feature_space = build_feature_space(take(inputs, train), kinds)
-    n_inputs = feature_space.get_encoded_features().shape[-1]
-    train_data = make_dataset(
-        take(inputs, train), y_fit[train], feature_space, args.batch_size, seed=args.seed
-    )
-    val_data = make_dataset(take(inputs, val), y_fit[val], feature_space, args.batch_size)
-    test_data = make_dataset(take(inputs, test), y_fit[test], feature_space, args.batch_size)
+    # The categories of each column, counted on the training rows.
+    vocabularies = {
+        name: vocabulary(as_text(features[name].iloc[train]).value_counts())
+        for name, kind in kinds.items()
+        if kind == "categorical"
+    }
+    # Encoded once, then the table is let go: from here on only compact arrays are held.
+    inputs = encode_features(features, kinds, vocabularies)
+    examples = features.iloc[test[:3]]  # kept to show predict_labels() at the end
+    del features, target
+    x_train, x_val, x_test = take(inputs, train), take(inputs, val), take(inputs, test)
+    del inputs
+    fill = fill_values(x_train.get("numbers", np.zeros((1, 0))), kinds)
+    for part in (x_train, x_val, x_test):
+        fill_missing(part, fill)
+    numbers = x_train.get("numbers")
 
-    model = build_model(n_inputs)
+    model, final_model = build_models(kinds, vocabularies, numbers)
     model.compile(optimizer="adam", loss=make_loss(), metrics=make_metrics())
     model.fit(
-        train_data,
-        validation_data=val_data,
+        x_train,
+        y_fit[train],
+        validation_data=(x_val, y_fit[val]),
         epochs=args.epochs,
-        shuffle=False,  # make_dataset already shuffles the training rows, with the seed
+        batch_size=args.batch_size,
+        shuffle=True,  # a new order of the training rows each epoch (seeded)
         # Stop when the validation loss stops improving, and keep the best weights seen.
         callbacks=[
             keras.callbacks.EarlyStopping(
@@ -344,10 +436,11 @@ def main() -> None:
         verbose=2,
     )
 
-    outputs = model.predict(test_data, verbose=0)
+    outputs = model.predict(x_test, batch_size=PREDICT_BATCH_SIZE, verbose=0)
+    y_test, y_train = y[test], y[train]
     # The model and the trivial baseline, scored with the same loss and metrics on the same rows.
-    test_scores = score(y[test], outputs)
-    baseline_scores = score(y[test], baseline_outputs(y[train], len(test)))
+    test_scores = score(y_test, outputs)
+    baseline_scores = score(y_test, baseline_outputs(y_train, len(y_test)))
     print_scores(test_scores, baseline_scores)
 
     labels = {
@@ -361,7 +454,6 @@ def main() -> None:
         "feature_kinds": kinds,
         "feature_fill": fill,
     }
-    final_model = export_model(feature_space, model)
     # Compiled with the trained optimizer so that the file records the loss and metrics.
     final_model.compile(optimizer=model.optimizer, loss=make_loss(), metrics=make_metrics())
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -370,8 +462,7 @@ def main() -> None:
     metrics = {"task": TASK, "test": test_scores, "baseline": baseline_scores}
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(f"wrote {output_dir / 'model.keras'}, labels.json and metrics.json")
-    examples = predict_labels(final_model, features.iloc[test[:3]], labels)
-    print("first test rows, predicted:", examples)
+    print("first test rows, predicted:", predict_labels(final_model, examples, labels))
 
 
 if __name__ == "__main__":
