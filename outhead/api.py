@@ -71,9 +71,14 @@ def infer_target(
 ) -> Layout:
     """Read a target file and infer its :class:`~outhead.layout.Layout` (see
     :func:`inspect_target` for the arguments)."""
+    read = resolve_options(read, columns=columns, key=key, header=header, sep=sep)
+    from outhead.image_folder import is_image_folder
+
+    if path != "-" and is_image_folder(str(path)):
+        # One folder per class: the folder names are a label vector (outhead.image_folder).
+        return _image_folder_layout(str(path), read, task)
     from outhead.reading import scan_target
 
-    read = resolve_options(read, columns=columns, key=key, header=header, sep=sep)
     stats = scan_target(str(path), read, stdin=stdin, progress=progress)
     ignored = _ignored_options(stats, read)
     if ignored:
@@ -93,3 +98,27 @@ def _ignored_options(stats: TargetStats, read: ReadOptions) -> tuple[Diagnostic,
     if sep is not None and stats.labelsets is None:
         out.append("--sep applies to a text column of label sets; no target column is one")
     return tuple(Diagnostic("option-ignored", message, None, "warning") for message in out)
+
+
+def _image_folder_layout(path: str, read: ReadOptions, task: Task | str | None) -> Layout:
+    """The layout of a folder of class folders, saying which reading options did nothing."""
+    from outhead.image_folder import folder_layout
+
+    layout = folder_layout(
+        path, task=task.value if isinstance(task, Task) else task, image_size=None
+    )[1]
+    given = [
+        option
+        for option, value in (
+            ("--column", read.columns),
+            ("--key", read.key),
+            ("--header/--no-header", read.header),
+            ("--sep", read.sep),
+        )
+        if value is not None
+    ]
+    if not given:
+        return layout
+    message = f"{', '.join(given)} apply to files; {path} is a folder of class folders"
+    note = Diagnostic("option-ignored", message, None, "warning")
+    return replace(layout, diagnostics=(*layout.diagnostics, note))

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from outhead.errors import ColumnError, OutheadError, UsageError
 from outhead.reading import is_row_index
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
 from outhead.stats import Source
+
+if TYPE_CHECKING:
+    from outhead.render_images import ImageOptions
 
 STREAM_HINT_BYTES = 2_000_000_000
 """Files larger than this get a note suggesting ``--stream`` (held in memory, a table takes
@@ -49,6 +53,7 @@ def scaffold_script(
     task: str | None = None,
     options: ScaffoldOptions | None = None,
     script_dir: str | None = None,
+    image_options: ImageOptions | None = None,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -65,6 +70,8 @@ def scaffold_script(
         script_dir: the folder the script will be written to (``--out``): relative data paths
             are then written relative to it; None (stdout) keeps them relative to the current
             directory.
+        image_options: ``--augment`` and ``--image-size``, for images (an image array as the
+            features, or a folder of class folders as the target); ignored otherwise.
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -76,12 +83,29 @@ def scaffold_script(
         InputError, FormatError: the features file cannot be read.
         OutheadError: anything ``outhead inspect`` refuses.
     """
+    options = options or ScaffoldOptions()
+    image_options = image_options or _image_options()
+    images = _image_scaffold(
+        target_path,
+        features_path,
+        target_columns=target_columns,
+        drop=drop,
+        key=key,
+        features_key=features_key,
+        header=header,
+        sep=sep,
+        task=task,
+        options=options,
+        image_options=image_options,
+        script_dir=script_dir,
+    )
+    if images is not None:
+        return images
     if features_path is None and not target_columns:
         raise UsageError(
             "say where the features are: --features FILE, or --target COLUMN to take them from "
             "the other columns of the same table"
         )
-    options = options or ScaffoldOptions()
     try:
         recommendation, source = inspect_for_scaffold(
             target_path,
@@ -118,7 +142,67 @@ def scaffold_script(
             f"{features.source.path} is {size / 1e9:.1f} GB: the script loads it whole; "
             "--stream writes one that reads it in chunks, in flat memory"
         )
+    if image_options != _image_options():
+        notes.append("--augment and --image-size apply to images; these features are a table")
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
+
+
+def _image_options() -> ImageOptions:
+    from outhead.render_images import ImageOptions
+
+    return ImageOptions()
+
+
+def _image_scaffold(
+    target_path: str, features_path: str | None, **kw: Any
+) -> ScaffoldResult | None:
+    """The image scaffold when the target is an image folder or the features are images."""
+    from outhead.image_arrays import image_array_shape
+    from outhead.image_folder import is_image_folder
+
+    images = {name: kw[name] for name in ("options", "image_options", "script_dir")}
+    if is_image_folder(target_path):
+        from outhead.scaffold_images import scaffold_image_folder
+
+        return ScaffoldResult(
+            *scaffold_image_folder(
+                target_path,
+                features_path=features_path,
+                target_columns=kw["target_columns"],
+                task=kw["task"],
+                **images,
+            )
+        )
+    if features_path is None or image_array_shape(features_path, key=kw["features_key"]) is None:
+        return None
+    from outhead.scaffold_images import scaffold_image_array
+
+    options = kw["options"]
+
+    def recommend_target() -> tuple[Recommendation, Source]:
+        try:
+            return inspect_for_scaffold(
+                target_path,
+                columns=kw["target_columns"],
+                key=kw["key"],
+                header=kw["header"],
+                sep=kw["sep"],
+                task=kw["task"],
+                from_logits=options.from_logits,
+                two_node=options.two_node,
+            )
+        except OutheadError as exc:
+            raise scaffold_error(exc, separate_features=True) from None
+
+    return ScaffoldResult(
+        *scaffold_image_array(
+            recommend_target,
+            features_path,
+            features_key=kw["features_key"],
+            drop=kw["drop"],
+            **images,
+        )
+    )
 
 
 def inspect_for_scaffold(

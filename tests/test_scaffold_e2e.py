@@ -402,6 +402,8 @@ def test_wheel_ships_the_templates(tmp_path: Path) -> None:
     assert where.returncode == 0, where.stderr
     module_file, templates = where.stdout.split("\n")[:2]
     assert module_file.startswith(str(venv)) and templates.startswith(str(venv))
+    for name in ("train.py.jinja", "train_images.py.jinja", "_common.py.jinja"):
+        assert Path(templates, name).is_file(), name  # the image script's templates too
     proc = subprocess.run(
         [
             str(python),

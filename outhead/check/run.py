@@ -41,8 +41,6 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
     Raises:
         OutheadError: the file (or the model) cannot be read; see :mod:`outhead.errors`.
     """
-    # ``from outhead import reading`` keeps isort's grouping stable whatever is installed.
-    from outhead import reading
     from outhead.layout import infer_layout
 
     name = spec.display or spec.path
@@ -61,7 +59,7 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
         validate_head_names(
             spec.head, {"loss": "loss", "activation": "activation", "metrics": "metrics[{i}]"}
         )
-    stats = reading.scan_target(spec.path, spec.read)
+    stats = _target_stats(spec)
     try:
         layout = infer_layout(stats)
         expected = spec.expect.task
@@ -82,6 +80,17 @@ def check_target_spec(spec: TargetSpec) -> FileResult:
             raise
         return FileResult(name, tuple(replace(f, file=name) for f in found), layout=None, head=head)
     return check_layout(layout, spec.expect, head, file=name, first_reading=first_reading)
+
+
+def _target_stats(spec: TargetSpec) -> TargetStats:
+    """The target's statistics: of the file, or the labels of a folder of class folders."""
+    # ``from outhead import reading`` keeps isort's grouping stable whatever is installed.
+    from outhead import reading
+    from outhead.image_folder import is_image_folder, scan_image_folder
+
+    if spec.path != "-" and is_image_folder(spec.path):
+        return scan_image_folder(spec.path)[1]
+    return reading.scan_target(spec.path, spec.read)
 
 
 def _column_hint(spec: TargetSpec) -> str:

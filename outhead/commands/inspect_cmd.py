@@ -25,8 +25,8 @@ def inspect(
         str,
         typer.Argument(
             metavar="TARGET",
-            help="Target file: CSV, TSV, NPY, NPZ, Parquet (or a directory of Parquet files); "
-            "'-' reads CSV from standard input.",
+            help="Target file: CSV, TSV, NPY, NPZ, Parquet (or a directory of Parquet files), "
+            "or a folder of images with one folder per class; '-' reads CSV from standard input.",
             show_default=False,
         ),
     ],

@@ -22,8 +22,8 @@ _TargetOpt = Annotated[
     str,
     typer.Argument(
         metavar="TARGET",
-        help="The target file (with --features), or one table holding the target and the "
-        "features (with --target).",
+        help="The target file (with --features), one table holding the target and the "
+        "features (with --target), or a folder of images with one folder per class.",
         show_default=False,
     ),
 ]
@@ -33,7 +33,8 @@ _FeaturesOpt = Annotated[
         "--features",
         "-f",
         metavar="FILE",
-        help="The features file, rows aligned with the target (any format inspect reads).",
+        help="The features file, rows aligned with the target (any format inspect reads), "
+        "or an array of images (.npy/.npz of shape n x height x width [x channels]).",
         show_default=False,
     ),
 ]
@@ -135,6 +136,26 @@ _FeaturesKeyOpt = Annotated[
 ]
 
 
+_AugmentOpt = Annotated[
+    bool,
+    typer.Option(
+        "--augment",
+        help="Images: light random shifts, turns and zooms of the training images "
+        "(the script's --augment default).",
+    ),
+]
+_ImageSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--image-size",
+        metavar="SIZE",
+        help="Image folders: resize to SIZE (64) or HEIGHTxWIDTH (64x48); default chosen "
+        "from a sample of the images.",
+        show_default=False,
+    ),
+]
+
+
 def scaffold(
     target: _TargetOpt,
     features: _FeaturesOpt = None,
@@ -153,6 +174,8 @@ def scaffold(
     from_logits: _FromLogitsOpt = False,
     distribute: _DistributeOpt = False,
     stream: _StreamOpt = False,
+    augment: _AugmentOpt = False,
+    image_size: _ImageSizeOpt = None,
     key: KeyOpt = None,
     features_key: _FeaturesKeyOpt = None,
     header: HeaderOpt = None,
@@ -165,10 +188,15 @@ def scaffold(
       outhead scaffold y.csv --features X.csv --out train.py
 
       outhead scaffold table.csv --target label --drop id --out train.py
+
+      outhead scaffold y.npy --features images.npy --out train.py
+
+      outhead scaffold photos/ --out train.py   (photos/cats, photos/dogs: one folder per class)
     """
     with handle_errors(as_json=False):
         from outhead.errors import OutputExistsError
         from outhead.render import ScaffoldOptions
+        from outhead.render_images import ImageOptions
         from outhead.scaffold import scaffold_script
 
         options = ScaffoldOptions(
@@ -183,6 +211,10 @@ def scaffold(
             distribute=distribute,
             stream=stream,
         )
+        image_options = ImageOptions(
+            augment=augment,
+            image_size=_parse_image_size(image_size) if image_size is not None else None,
+        )
         if out is not None and out.exists() and not force:
             raise OutputExistsError("exists; use --force to overwrite it", path=str(out))
         result = scaffold_script(
@@ -196,6 +228,7 @@ def scaffold(
             sep=sep,
             task=task.value if task is not None else None,
             options=options,
+            image_options=image_options,
             # Written to a file, the script finds the data from its own folder; on stdout
             # nobody knows where it will live, so paths stay relative to the current directory.
             script_dir=str(out.parent) if out is not None else None,
@@ -228,3 +261,17 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
         raise UsageError(
             f"--hidden takes comma-separated integers such as 64,32, not {text!r}"
         ) from None
+
+
+def _parse_image_size(text: str) -> tuple[int, int]:
+    """``"64"`` -> ``(64, 64)``; ``"64x48"`` -> ``(64, 48)`` (height x width)."""
+    from outhead.errors import UsageError
+
+    parts = text.lower().replace(",", "x").split("x")
+    try:
+        sizes = [int(p) for p in parts]
+    except ValueError:
+        sizes = []
+    if len(sizes) not in (1, 2) or min(sizes, default=0) < 1:
+        raise UsageError(f"--image-size takes 64 or 64x48 (height x width), not {text!r}")
+    return (sizes[0], sizes[-1])

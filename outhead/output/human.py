@@ -34,6 +34,11 @@ def _section(title: str) -> Text:
 
 def _file_line(stats: TargetStats) -> Text:
     src = stats.source
+    if src.format == "image-folder":
+        text = Text()
+        text.append(src.path, style="bold")
+        text.append(f"  (one folder per class; {stats.n_rows:,} training images)")
+        return text
     bits: list[str] = [src.format]
     if src.header is not None:
         bits.append("header" if src.header else "no header")

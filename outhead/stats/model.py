@@ -17,7 +17,7 @@ MAX_EXAMPLES = 5
 HEAD_ROWS = 5
 Value = int | float | str | bool
 ColumnType = Literal["integer", "float", "bool", "string", "empty"]
-Format = Literal["csv", "tsv", "npy", "npz", "parquet"]
+Format = Literal["csv", "tsv", "npy", "npz", "parquet", "image-folder"]
 
 
 @dataclass(frozen=True)
