@@ -310,7 +310,7 @@ def predict_labels(
 
     Returns:
         One class name per row: the class with the highest output.
-"""
+    """
     if labels is None:
         labels = json.loads((Path(output_dir) / "labels.json").read_text())
     outputs = model.predict(np.asarray(images, dtype="float32"), batch_size=256, verbose=0)

@@ -291,7 +291,7 @@ def predict_labels(
 
     Returns:
         One class name per row: CLASSES[1] when its probability reaches the threshold.
-"""
+    """
     if labels is None:
         labels = json.loads((Path(output_dir) / "labels.json").read_text())
     size = labels["image_size"]
