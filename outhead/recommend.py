@@ -6,6 +6,7 @@ comes from the :class:`Recommendation` it returns, including the Keras source li
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -149,10 +150,24 @@ class Recommendation:
     """Why this head, one sentence per choice (units, activation, loss)."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """The layout's diagnostics plus any from the recommendation (e.g. a forced task)."""
+    initial_bias: tuple[float, ...] | None = None
+    """The output layer's starting bias, one per unit, from the target's priors (see
+    :func:`initial_bias`); None where the default zeros are right or the data cannot say."""
 
     @property
     def task(self) -> Task:
         return self.layout.task
+
+    def layer_code(self, module: str = "keras.layers") -> str:
+        """The output layer with its ``bias_initializer`` when the priors call for one:
+        ``keras.layers.Dense(1, activation="sigmoid",
+        bias_initializer=keras.initializers.Constant([-3.1781]))``."""
+        code = self.head.layer_code(module)
+        if self.initial_bias is None:
+            return code
+        initializers = module.rsplit(".", 1)[0] + ".initializers"
+        bias = _py(list(self.initial_bias))
+        return f"{code[:-1]}, bias_initializer={initializers}.Constant({bias}))"
 
     def compile_code(self, keras: str = "keras") -> str:
         """The ``model.compile(...)`` call with the loss object and explicit metric objects."""
@@ -185,7 +200,8 @@ class Recommendation:
             ),
             "n_rows": layout.n_rows,
             "columns": list(layout.columns),
-            "layer_code": self.head.layer_code(),
+            "layer_code": self.layer_code(),
+            "initial_bias": list(self.initial_bias) if self.initial_bias is not None else None,
             "compile_code": self.compile_code(),
             "alternatives": [a.to_dict() for a in self.alternatives],
             "why": list(self.why),
@@ -412,6 +428,8 @@ def recommend(
     weights = _class_weight(layout)
     if weights and task not in (Task.BINARY, Task.MULTICLASS):
         weights = None
+    bias = initial_bias(layout, head, weighted=bool(weights))
+    why.append(_bias_why(head, bias, weighted=bool(weights)))
     return Recommendation(
         layout=layout,
         head=head,
@@ -424,6 +442,7 @@ def recommend(
         alternatives=tuple(alternatives),
         why=tuple(why),
         diagnostics=tuple(diags),
+        initial_bias=bias,
     )
 
 
@@ -672,3 +691,89 @@ def _is_count(layout: Layout) -> bool:
         return False
     col = stats.columns[0]
     return col.all_integer and (col.minimum or 0) >= 0
+
+
+# --------------------------------------------------------------------------------------------
+# The initial output bias
+# --------------------------------------------------------------------------------------------
+
+#: Priors are clipped to [PRIOR_CLIP, 1 - PRIOR_CLIP] before their log: a class or label that
+#: never (or always) occurs gives a bias of about -9.2 (+9.2), not an infinity.
+PRIOR_CLIP = 1e-4
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, PRIOR_CLIP), 1.0 - PRIOR_CLIP)
+    return math.log(p / (1.0 - p))
+
+
+def _bias_why(head: Head, bias: tuple[float, ...] | None, *, weighted: bool) -> str:
+    """Why the output layer starts from this bias (or from zeros)."""
+    if weighted:
+        return (
+            "no initial bias: with class_weight every class weighs the same in the loss, so "
+            "the zero bias (equal probabilities) is already the prior the loss sees"
+        )
+    if bias is None:
+        return "no initial bias: the default zeros (the data gives no prior to start from)"
+    if head.probabilities == "sigmoid":
+        rule = "log(p / (1 - p)) of each label's share p of the rows"
+    elif head.probabilities == "softmax":
+        rule = "the log of each class's share of the rows"
+    elif head.activation == "sigmoid":
+        rule = "the logit of the target mean"
+    else:
+        rule = "the target mean (standardize the target and it is 0)"
+    return (
+        f"bias_initializer: {rule}, so the untrained model already outputs the priors and "
+        "the first epochs do not go into learning them"
+    )
+
+
+def initial_bias(layout: Layout, head: Head, *, weighted: bool = False) -> tuple[float, ...] | None:
+    """The output layer's starting bias, so that the untrained model already outputs the priors.
+
+    With zero biases a sigmoid starts at 0.5 and a softmax at 1/K: on a target with 3 %
+    positives the first epochs are spent learning the base rate. Starting from the priors
+    instead (Karpathy's "init well"), the first loss is the entropy of the labels.
+
+    * sigmoid (binary, multi-label): ``log(p / (1 - p))`` per unit, p the share of rows where
+      the label is on;
+    * softmax: ``log(p_k)``, centred to sum to 0 (a softmax ignores a constant shift);
+    * linear regression: the target mean per column (in the target's own units: the Keras
+      lines of ``inspect`` do not standardize; the scaffolded script does, and starts at 0);
+    * sigmoid regression in [0, 1]: the logit of the mean.
+
+    Priors are clipped to [:data:`PRIOR_CLIP`, 1 - :data:`PRIOR_CLIP`]. None when the default
+    zeros are right or the data cannot say: with ``class_weight`` (balanced weights make the
+    priors the loss sees uniform), soft-label targets, other heads, no statistics. Values are
+    rounded to 4 decimals.
+    """
+    if weighted:
+        return None
+    k, probabilities = head.units, head.probabilities
+    counts, n = layout.class_counts, layout.n_rows
+    if probabilities == "sigmoid" and head.loss_class in _PROBABILITIES and counts and n > 0:
+        positives = counts[1:] if layout.task == Task.BINARY and len(counts) == 2 else counts
+        if len(positives) != k:
+            return None
+        total = sum(counts) if layout.task == Task.BINARY else n
+        return tuple(round(_logit(c / total), 4) for c in positives)
+    if probabilities == "softmax" and counts and len(counts) == k and sum(counts) > 0:
+        logs = [math.log(min(max(c / sum(counts), PRIOR_CLIP), 1.0)) for c in counts]
+        centre = sum(logs) / k
+        return tuple(round(v - centre, 4) for v in logs)
+    if probabilities is None and layout.stats is not None and head.loss_class == "MeanSquaredError":
+        means = []
+        for col in layout.stats.columns:
+            present = layout.stats.n_rows - col.n_missing
+            if not col.is_numeric or present <= 0:
+                return None
+            means.append(col.total / present)
+        if len(means) != k:
+            return None
+        if head.activation == "sigmoid":
+            return tuple(round(_logit(m), 4) for m in means)
+        if head.activation == "linear":
+            return tuple(round(m, 4) for m in means)
+    return None

@@ -168,7 +168,7 @@ def render_inspect(rec: Recommendation) -> Group:
     parts.append(Text())
 
     parts.append(_section("Keras"))
-    parts.append(Text(head.layer_code(), style="green"))
+    parts.append(Text(rec.layer_code(), style="green"))
     parts.append(Text(rec.compile_code(), style="green"))
     parts.append(Text())
 
