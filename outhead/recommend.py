@@ -244,6 +244,8 @@ LOSSES: dict[str, tuple[str, str]] = {
     "bce": ("binary_crossentropy", "BinaryCrossentropy"),
     "cce": ("categorical_crossentropy", "CategoricalCrossentropy"),
     "scce": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"),
+    "binary-focal": ("binary_focal_crossentropy", "BinaryFocalCrossentropy"),
+    "categorical-focal": ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy"),
 }
 _MSE, _BCE, _CCE, _SCCE = LOSSES["regression"], LOSSES["bce"], LOSSES["cce"], LOSSES["scce"]
 
@@ -343,7 +345,9 @@ def _logits_alternative(head: Head, metrics: tuple[MetricSpec, ...], layout: Lay
     )
 
 
-def head_for(layout: Layout, *, from_logits: bool = False, two_node: bool = False) -> Head:
+def head_for(
+    layout: Layout, *, from_logits: bool = False, two_node: bool = False, focal: bool = False
+) -> Head:
     """The head a layout calls for: the one place that decides units, activation and loss.
 
     ``outhead inspect``, ``outhead check`` (the fixes it quotes) and ``outhead scaffold`` all
@@ -355,10 +359,21 @@ def head_for(layout: Layout, *, from_logits: bool = False, two_node: bool = Fals
             classification head; ignored for regression.
         two_node: 2 softmax units with a sparse loss for a binary label vector; ignored for
             anything else.
+        focal: the focal form of the classification loss (``BinaryFocalCrossentropy`` for
+            sigmoid heads, ``CategoricalFocalCrossentropy`` for softmax heads, which has no
+            sparse form: class ids must be one-hot encoded); ignored for regression.
 
     Returns:
         The :class:`Head`.
     """
+    head = _plain_head(layout, from_logits=from_logits, two_node=two_node)
+    if not focal or head.probabilities is None:
+        return head
+    loss = LOSSES["binary-focal" if head.probabilities == "sigmoid" else "categorical-focal"]
+    return replace(head, loss=loss[0], loss_class=loss[1])
+
+
+def _plain_head(layout: Layout, *, from_logits: bool, two_node: bool) -> Head:
     task, kind, k = layout.task, layout.kind, layout.n_outputs
     if task == Task.REGRESSION:
         return _head(k, "linear", _MSE)
@@ -387,7 +402,7 @@ class _Reading:
 
 
 def recommend(
-    layout: Layout, *, from_logits: bool = False, two_node: bool = False
+    layout: Layout, *, from_logits: bool = False, two_node: bool = False, focal: bool = False
 ) -> Recommendation:
     """Recommend the output head for a layout.
 
@@ -397,6 +412,8 @@ def recommend(
             ``from_logits=True`` (classification only; ignored with a note for regression).
         two_node: for a binary label vector, 2 softmax units with a sparse loss instead of 1
             sigmoid unit.
+        focal: the focal form of the classification loss (``scaffold --loss focal``); see
+            :func:`head_for`. Ignored with a note for regression.
 
     Returns:
         The :class:`Recommendation`: head, explicit metrics, decision rule, alternatives, and
@@ -404,7 +421,17 @@ def recommend(
     """
     diags = list(layout.diagnostics)
     from_logits, two_node = _applicable_options(layout, from_logits, two_node, diags)
-    head = head_for(layout, from_logits=from_logits, two_node=two_node)
+    if focal and not layout.is_classification:
+        diags.append(
+            Diagnostic(
+                "option-ignored",
+                f"--loss focal applies to classification heads, not to {layout.task.value}",
+                None,
+                "note",
+            )
+        )
+        focal = False
+    head = head_for(layout, from_logits=from_logits, two_node=two_node, focal=focal)
     task = layout.task
     if task == Task.REGRESSION:
         part = _regression(layout, head)
@@ -416,8 +443,13 @@ def recommend(
         part = _multilabel(layout, from_logits)
     else:  # multiclass: label vector, one-hot, probabilities (and binary one-hot)
         part = _multiclass(layout, head)
+    if focal:
+        part = _focal_reading(part, head)
     why = part.why
     alternatives = part.alternatives
+    rare = _rarest_share(layout)
+    if not focal and rare is not None and rare < FOCAL_BELOW:
+        alternatives.append(_focal_alternative(layout, from_logits, two_node, rare))
     if from_logits:
         why[1] = (
             "linear activation with from_logits=True: the loss applies "
@@ -607,7 +639,7 @@ def _multilabel(layout: Layout, from_logits: bool) -> _Reading:
 
 def _multiclass(layout: Layout, head: Head) -> _Reading:
     kind, k = layout.kind, head.units
-    sparse = kind == LayoutKind.LABEL_VECTOR
+    sparse = head.loss_class == "SparseCategoricalCrossentropy"
     metrics = _class_metrics(k, sparse)
     if sparse:
         loss_why = (
@@ -777,3 +809,69 @@ def initial_bias(layout: Layout, head: Head, *, weighted: bool = False) -> tuple
         if head.activation == "linear":
             return tuple(round(m, 4) for m in means)
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# Focal loss
+# --------------------------------------------------------------------------------------------
+
+#: inspect offers a focal loss as an alternative when the rarest class (single-label) or the
+#: rarer side of the rarest label (multi-label: on or off) holds under this share of the rows.
+FOCAL_BELOW = 0.05
+
+
+def _rarest_share(layout: Layout) -> float | None:
+    """The share of the rows of the rarest class, or of the rarer value of the rarest label."""
+    counts = layout.class_counts
+    if not counts or not layout.is_classification:
+        return None
+    if layout.task == Task.MULTILABEL:
+        n = layout.n_rows
+        return min(min(c, n - c) for c in counts) / n if n > 0 else None
+    total = sum(counts)
+    return min(counts) / total if total > 0 else None
+
+
+def _focal_note(head: Head) -> str:
+    if head.loss_class == "CategoricalFocalCrossentropy":
+        return (
+            "CategoricalFocalCrossentropy has no sparse form: one-hot encode class ids first "
+            f"(keras.utils.to_categorical(y, {head.units})) and use CategoricalAccuracy; "
+            "outhead scaffold --loss focal does it"
+        )
+    return "outhead scaffold --loss focal renders it"
+
+
+def _focal_alternative(
+    layout: Layout, from_logits: bool, two_node: bool, rare: float
+) -> Alternative:
+    """The focal form of the head, for a strongly imbalanced target."""
+    head = head_for(layout, from_logits=from_logits, two_node=two_node, focal=True)
+    if head.probabilities == "sigmoid":
+        n = layout.n_outputs if layout.task == Task.MULTILABEL else None
+        metrics = _binary_metrics(from_logits, n)
+    else:
+        metrics = _class_metrics(head.units, sparse=False)
+    what = "label value" if layout.task == Task.MULTILABEL else "class"
+    return Alternative(
+        "strong imbalance",
+        head,
+        metrics,
+        f"the rarest {what} holds {rare:.1%} of the rows (under {FOCAL_BELOW:.0%}): a focal "
+        "loss scales each row's cross-entropy by (1 - p)^gamma (gamma=2), so the many easy "
+        "rows of the common values stop drowning out the rare ones",
+        _focal_note(head),
+    )
+
+
+def _focal_reading(part: _Reading, head: Head) -> _Reading:
+    """A task's reading with the focal loss: its why, and one-hot metrics for softmax."""
+    why = list(part.why)
+    why[2] = (
+        f"{head.loss_class} (--loss focal): cross-entropy scaled by (1 - p)^gamma, gamma=2, "
+        "so that the easy rows of the common values weigh less than the rare, hard ones"
+    )
+    if head.loss_class == "CategoricalFocalCrossentropy":
+        why[2] += "; it has no sparse form, so class ids are one-hot encoded"
+        return replace(part, why=why, metrics=_class_metrics(head.units, sparse=False))
+    return replace(part, why=why)
