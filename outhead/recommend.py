@@ -212,14 +212,21 @@ class Recommendation:
             "forced": layout.forced,
             "warnings": [d.to_dict() for d in self.diagnostics],
             "source": layout.stats.source.to_dict() if layout.stats is not None else None,
-            "target_columns": [_column_summary(c) for c in layout.stats.columns]
+            "target_columns": [
+                _column_summary(c, histogram=layout.task in _CONTINUOUS)
+                for c in layout.stats.columns
+            ]
             if layout.stats is not None
             else [],
         }
 
 
-def _column_summary(col: ColumnStats) -> dict[str, Any]:
-    """One target column, summarised for the JSON output."""
+#: Tasks whose target columns get a histogram (and a skewness) in the JSON and the human output.
+_CONTINUOUS = (Task.REGRESSION, Task.BOUNDED_REGRESSION)
+
+
+def _column_summary(col: ColumnStats, *, histogram: bool = False) -> dict[str, Any]:
+    """One target column, summarised for the JSON output (with its bins for regression)."""
     return {
         "name": col.name,
         "type": col.type,
@@ -228,6 +235,7 @@ def _column_summary(col: ColumnStats) -> dict[str, Any]:
         "n_missing": col.n_missing,
         "min": col.minimum,
         "max": col.maximum,
+        "histogram": col.histogram.to_dict() if histogram and col.histogram else None,
     }
 
 
@@ -519,6 +527,7 @@ def _regression(layout: Layout, head: Head) -> _Reading:
             metrics,
             "Huber loss is quadratic near 0 and linear far out: a few wild targets do not "
             "dominate the gradient",
+            skew_note(layout),
         )
     ]
     if _is_count(layout):
@@ -875,3 +884,37 @@ def _focal_reading(part: _Reading, head: Head) -> _Reading:
         why[2] += "; it has no sparse form, so class ids are one-hot encoded"
         return replace(part, why=why, metrics=_class_metrics(head.units, sparse=False))
     return replace(part, why=why)
+
+
+# --------------------------------------------------------------------------------------------
+# Skewed regression targets
+# --------------------------------------------------------------------------------------------
+
+#: A target column whose skewness is at least this (in absolute value) is called skewed.
+SKEWED_FROM = 1.0
+
+
+def skew_note(layout: Layout) -> str | None:
+    """Why a skewed regression target calls for Huber or a log transform; None if none is.
+
+    The skewness comes from the histogram gathered in the read (:mod:`outhead.stats.histogram`).
+    A log transform is suggested only for a right tail on values that are all >= 0.
+    """
+    if layout.stats is None:
+        return None
+    notes = []
+    for col in layout.stats.columns:
+        skew = col.histogram.skewness() if col.histogram is not None else None
+        if skew is None or abs(skew) < SKEWED_FROM:
+            continue
+        side = "right" if skew > 0 else "left"
+        text = f"'{col.name}' is skewed to the {side} (skewness {skew:.2f})"
+        if skew > 0 and (col.minimum or 0) >= 0:
+            text += (
+                ": its long tail dominates the squared error; use Huber, or train on "
+                "np.log1p(y) and predict np.expm1(output)"
+            )
+        else:
+            text += ": its long tail dominates the squared error; use Huber"
+        notes.append(text)
+    return "; ".join(notes) if notes else None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from outhead.diagnostics import Diagnostic
+from outhead.stats.histogram import Bins
 
 #: Distinct values tracked exactly per column; beyond it a column is "more than N distinct".
 DISTINCT_CAP = 4096
@@ -83,6 +84,9 @@ class ColumnStats:
     label_tokens: tuple[str, ...] = ()
     """Missing-cell tokens that are labels of this column in context (``None`` beside ``Some``
     and ``Marked``): counted in ``counts``, not in ``n_missing``."""
+    histogram: Bins | None = None
+    """Numeric columns: the values in bins (gathered in the same pass, see
+    :mod:`outhead.stats.histogram`); None for other columns."""
 
     @property
     def n_present(self) -> int:
