@@ -5,8 +5,8 @@ width ``w`` make exactly one of width ``2w``: when a batch widens the range past
 :data:`FINE_BINS` bins, the width doubles and neighbouring counts merge, and no value is ever
 looked at twice. The final width is the smallest power of two that covers the whole range in
 at most :data:`FINE_BINS` bins, whatever the batches were (unless the whole range is under
-``max|x| * 2**-31``, see :data:`_MIN_EXPONENT_SPAN`). :meth:`Bins.coarse` groups the fine bins into the
-few that are shown.
+``max|x| * 2**-31``, see :data:`_MIN_EXPONENT_SPAN`). :meth:`Bins.coarse` groups the fine
+bins into the few that are shown.
 """
 
 from __future__ import annotations
@@ -115,9 +115,8 @@ class HistogramAccumulator:
             grown[self.first - first : self.first - first + len(self.counts)] = self.counts
             self.counts, self.first = grown, first
         w = None if weights is None else np.asarray(weights, dtype=np.int64)
-        self.counts += np.bincount(index - self.first, weights=w, minlength=len(self.counts)).astype(
-            np.int64
-        )
+        added = np.bincount(index - self.first, weights=w, minlength=len(self.counts))
+        self.counts += added.astype(np.int64)
 
     def _coarsen(self, exponent: int) -> None:
         """Merge the bins into bins 2**(exponent - self.exponent) times as wide."""
