@@ -145,9 +145,14 @@ def _smallest_exponent(lo: float, hi: float) -> int:
     """The smallest e with floor(hi / 2**e) - floor(lo / 2**e) < FINE_BINS."""
     if hi <= lo:
         return -1074
-    e = math.frexp((hi - lo) / FINE_BINS)[1] - 1
-    while math.floor(hi / 2.0**e) - math.floor(lo / 2.0**e) >= FINE_BINS:
+    e = max(math.frexp((hi - lo) / FINE_BINS)[1] - 1, -1074)  # 2**-1074: the smallest float
+    while _span(lo, hi, e) >= FINE_BINS:
         e += 1
-    while math.floor(hi / 2.0 ** (e - 1)) - math.floor(lo / 2.0 ** (e - 1)) < FINE_BINS:
+    while e > -1074 and _span(lo, hi, e - 1) < FINE_BINS:
         e -= 1
-    return e
+    return max(e, -1074)
+
+
+def _span(lo: float, hi: float, e: int) -> int:
+    """How many bins of width 2**e past the first one [lo, hi] reaches."""
+    return math.floor(hi / 2.0**e) - math.floor(lo / 2.0**e)
