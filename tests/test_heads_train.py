@@ -360,3 +360,55 @@ def test_inspect_shows_the_histogram_and_the_skew(tmp_path: Path) -> None:
     assert "Distribution of income" in human and "skewness" in human
     labels = inspect_json(write_csv(tmp_path / "c.csv", "y", [1] * 40 + [0] * 60))
     assert labels["target_columns"][0]["histogram"] is None
+
+
+def test_focal_on_a_folder_of_three_classes_is_refused_in_one_line(tmp_path: Path) -> None:
+    from tests.image_data import shape_folder
+
+    shape_folder(tmp_path / "shapes", 60, classes=3, rgb=False)
+    result = CliRunner().invoke(app, ["scaffold", str(tmp_path / "shapes"), "--loss", "focal"])
+    assert result.exit_code == 2
+    assert "--loss focal on a folder of 3 or more classes" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not result.stdout
+    two = tmp_path / "pets"
+    shape_folder(two, 40, classes=2, rgb=False)
+    ok = CliRunner().invoke(app, ["scaffold", str(two), "--loss", "focal"])
+    assert ok.exit_code == 0, ok.stderr
+    assert "keras.losses.BinaryFocalCrossentropy()" in ok.stdout
+    assert "def tune_threshold(" in ok.stdout and "confusion_matrix.png" in ok.stdout
+
+
+def test_plots_are_skipped_with_a_note_without_matplotlib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    values = [round(100 + 7.5 * i, 2) for i in range(60)]
+    script = render(write_csv(tmp_path / "y.csv", "price", values), features(tmp_path, 60))
+    save_plots = script_function(script, "save_plots", Path=Path)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    y = np.arange(6, dtype="float32").reshape(-1, 1)
+    save_plots({"loss": [1.0], "val_loss": [1.0]}, y, y, tmp_path)
+    assert "matplotlib is not installed" in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_plots_of_a_regression_script(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    values = [round(100 + 7.5 * i, 2) for i in range(60)]
+    script = render(write_csv(tmp_path / "y.csv", "price", values), features(tmp_path, 60))
+
+    class Metric:
+        name = "root_mean_squared_error"
+
+    save_plots = script_function(
+        script, "save_plots", Path=Path, make_metrics=lambda: [Metric()], TARGET_COLUMNS=["price"]
+    )
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}
+    history |= {"root_mean_squared_error": [1.0, 0.7], "val_root_mean_squared_error": [1.0, 0.8]}
+    y = np.arange(20, dtype="float32").reshape(-1, 1)
+    save_plots(history, y, y + 1, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "learning_curves.png",
+        "predicted_vs_actual.png",
+    ]
