@@ -8,6 +8,7 @@ CLI to show. Neither TensorFlow nor pandas is imported on this path.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,12 @@ from outhead.reading import is_row_index
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
 from outhead.stats import Source
+from outhead.text_features import (
+    TextPlan,
+    check_override_columns,
+    text_columns_to_scan,
+    text_plan,
+)
 
 if TYPE_CHECKING:
     from outhead.render_images import ImageOptions
@@ -54,6 +61,8 @@ def scaffold_script(
     options: ScaffoldOptions | None = None,
     script_dir: str | None = None,
     image_options: ImageOptions | None = None,
+    text: Sequence[str] = (),
+    categorical: Sequence[str] = (),
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -72,6 +81,8 @@ def scaffold_script(
             directory.
         image_options: ``--augment`` and ``--image-size``, for images (an image array as the
             features, or a folder of class folders as the target); ignored otherwise.
+        text, categorical: ``--text`` and ``--categorical``: feature columns read as free
+            text, or as categories, whatever :func:`outhead.text_features.is_free_text` says.
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -100,6 +111,8 @@ def scaffold_script(
         script_dir=script_dir,
     )
     if images is not None:
+        if text or categorical:
+            raise UsageError("--text and --categorical apply to tables of features, not images")
         return images
     if features_path is None and not target_columns:
         raise UsageError(
@@ -127,6 +140,10 @@ def scaffold_script(
             describe_feature_file(features_path, key=features_key), drop, notes
         )
         check_row_counts(recommendation.layout.n_rows, source, features.source, features_key)
+    features = dataclasses.replace(
+        features, text=read_text_plan(features, text, categorical, features_key)
+    )
+    notes.extend(features.text.evidence)
     script = render_script(
         recommendation,
         target_source=source,
@@ -343,6 +360,34 @@ def feature_row_count(path: str, *, key: str | None, header: bool | None) -> int
         read = ReadOptions(columns=("0",), key=key, header=header)
         n_rows = scan_target(path, read, matrix=False).n_rows
     return n_rows
+
+
+def read_text_plan(
+    features: FeatureSpec,
+    text: Sequence[str],
+    categorical: Sequence[str],
+    features_key: str | None,
+) -> TextPlan:
+    """Which feature columns are free text: the text columns are read once more, for their
+    distinct values and lengths in words (:func:`outhead.text_features.text_plan`).
+
+    Raises:
+        ColumnError: a ``--text`` or ``--categorical`` column that is not a feature column.
+        UsageError: a column given to both, or a ``--text`` column of numbers.
+    """
+    source = features.source
+    names = list(features.columns if features.columns is not None else source.all_columns)
+    check_override_columns(names, source, text, categorical)
+    from outhead.reading import read_schema, scan_target
+
+    key = features_key if not features.in_target_file else source.key
+    schema = read_schema(source.path, key=key, header=source.header)
+    wanted = text_columns_to_scan(names, schema.source.all_columns, schema.types, text)
+    if not wanted:
+        return text_plan(names, (), text=text, categorical=categorical)
+    # An exact column name always wins over an index or a glob of the same spelling.
+    stats = scan_target(source.path, columns=wanted, key=key, header=source.header, matrix=False)
+    return text_plan(names, stats.columns, text=text, categorical=categorical)
 
 
 def describe_feature_file(path: str, *, key: str | None = None) -> Source:
