@@ -101,7 +101,7 @@ class FeatureSpec:
     dropped: tuple[str, ...] = ()
     """Columns left out on purpose (``--drop``, a row index), for the header."""
     text: TextPlan = field(default_factory=TextPlan)
-    """Feature columns read as free text, or forced to categories (``--text``, ``--categorical``)."""
+    """Feature columns read as free text, or as categories (``--text``, ``--categorical``)."""
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ def is_free_text(text: TextStats) -> bool:
 
 
 def describe_text(name: str, text: TextStats) -> str:
-    """The facts behind the decision: ``12,034 distinct values over 19,333 rows, median 18 words``."""
+    """The facts behind the decision: ``12,034 distinct values over 19,333 rows, median 18
+    words``."""
     about = "" if text.exact else "about "
     median = text.median_words
     words = f"{median:g} word" + ("" if median == 1 else "s")
