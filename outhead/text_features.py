@@ -131,10 +131,9 @@ def check_override_columns(
     for option, names in (("--text", text), ("--categorical", categorical)):
         for name in names:
             if name not in features:
-                where = "the table" if name not in source.all_columns else "the features"
                 raise ColumnError(
-                    f"{option} column {name!r} is not a feature column of {where}; feature "
-                    f"columns are: {', '.join(features)}",
+                    f"{option} column {name!r} is not a feature column; feature columns are: "
+                    f"{', '.join(features)}",
                     path=source.path,
                 )
 

@@ -259,7 +259,7 @@ def make_reviews() -> None:
     genre = rng.choice(np.array(["drama", "comedy", "thriller", "documentary"]), N_ROWS)
     stars = rng.integers(1, 6, N_ROWS)  # noise: only the words tell the sentiment
     write_csv(
-        "movie_reviews.csv",
+        "reviews_table.csv",
         ["review", "genre", "stars", "sentiment"],
         [reviews, genre, stars, sentiment],
     )

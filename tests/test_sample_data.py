@@ -25,7 +25,7 @@ ROWS = [
     for cells in [re.split(r"(?<!\\)\|", line.strip("|"))]
 ]
 # The target column of each one-table sample.
-TABLE_TARGETS = {"machines_table.csv": "failed", "movie_reviews.csv": "sentiment"}
+TABLE_TARGETS = {"machines_table.csv": "failed", "reviews_table.csv": "sentiment"}
 PAIRS = [
     (target, features[min(i, len(features) - 1)] if features else None)
     for targets, features in ROWS
