@@ -378,7 +378,7 @@ def read_text_plan(
     source = features.source
     names = list(features.columns if features.columns is not None else source.all_columns)
     check_override_columns(names, source, text, categorical)
-    from outhead.reading import read_schema, scan_target
+    from outhead.reading import ReadOptions, read_schema, scan_target
 
     key = features_key if not features.in_target_file else source.key
     schema = read_schema(source.path, key=key, header=source.header)
@@ -386,7 +386,8 @@ def read_text_plan(
     if not wanted:
         return text_plan(names, (), text=text, categorical=categorical)
     # An exact column name always wins over an index or a glob of the same spelling.
-    stats = scan_target(source.path, columns=wanted, key=key, header=source.header, matrix=False)
+    read = ReadOptions(columns=tuple(wanted), key=key, header=source.header, text_profile=True)
+    stats = scan_target(source.path, read, matrix=False)
     return text_plan(names, stats.columns, text=text, categorical=categorical)
 
 

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from outhead.cli import app
 from outhead.errors import UsageError
+from outhead.reading import ReadOptions, scan_target
 from outhead.render import FeatureSpec, ScaffoldOptions, check_text_options
 from outhead.stats import TEXT_SKETCH_SIZE, StatsAccumulator, TextStats
 from outhead.text_features import (
@@ -40,7 +41,7 @@ def table(tmp_path: Path) -> Path:
 
 
 def text_stats(values: list[str | None], batch: int = 1000) -> TextStats:
-    acc = StatsAccumulator(["t"], matrix=False)
+    acc = StatsAccumulator(["t"], matrix=False, text_profile=True)
     for start in range(0, len(values), batch):
         acc.add_columns([pa.array(values[start : start + batch], type=pa.string())])
     found = acc.result(None).columns[0].text  # type: ignore[arg-type]
@@ -70,9 +71,17 @@ def test_past_the_cap_distinct_values_are_estimated_the_same_for_any_batches() -
 
 
 def test_numbers_have_no_text_stats() -> None:
-    acc = StatsAccumulator(["x"], matrix=False)
+    acc = StatsAccumulator(["x"], matrix=False, text_profile=True)
     acc.add_columns([pa.array([1.5, 2.5, 3.5])])
     assert acc.result(None).columns[0].text is None  # type: ignore[arg-type]
+
+
+def test_text_stats_are_gathered_only_when_asked(table: Path) -> None:
+    """inspect reads targets without them (no cost); scaffold asks for the feature columns."""
+    plain = scan_target(str(table), columns=["review"])
+    assert plain.columns[0].text is None
+    asked = scan_target(str(table), ReadOptions(columns=("review",), text_profile=True))
+    assert asked.columns[0].text is not None and asked.columns[0].text.n_present == 300
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ class _Column:
         "n_nonfinite",
         "n_numeric",
         "name",
+        "profile",
         "sketch",
         "sq",
         "text_cells",
@@ -53,8 +54,9 @@ class _Column:
         "word_counts",
     )
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, profile: bool = False) -> None:
         self.name = name
+        self.profile = profile  # gather TextStats (free text or categories?)
         self.kind: str | None = None  # "number" | "bool" | "string"; None before any value
         self.n_missing = 0
         self.missing_rows: list[int] = []
@@ -168,7 +170,7 @@ class _Column:
             ctype = "empty"
         numeric = ctype in ("integer", "float")
         text = None
-        if ctype == "string":
+        if ctype == "string" and self.profile:
             exact = self.sketch is None
             text = TextStats(
                 n_present=self.text_cells,
@@ -451,7 +453,8 @@ def _fold_bool(col: _Column, v: Any) -> None:
 
 
 def _fold_string(col: _Column, text: _Text) -> None:
-    _fold_words(col, text)
+    if col.profile:
+        _fold_words(col, text)
     if col.counts is None:
         if col.sketch is not None:
             col.sketch.add(text.distinct()[0])
@@ -459,7 +462,7 @@ def _fold_string(col: _Column, text: _Text) -> None:
     values, counts = text.distinct()
     seen = col.counts
     col.merge_counts(values, counts)
-    if col.counts is None:  # just past the cap: a sketch of every value seen takes over
+    if col.counts is None and col.profile:  # past the cap: a sketch of every value takes over
         col.sketch = _Sketch()
         col.sketch.add([str(value) for value in seen])
 
