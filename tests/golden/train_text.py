@@ -203,13 +203,15 @@ def text_vectorizer(texts: pd.Series) -> keras.layers.TextVectorization:
         output_mode="int",
         output_sequence_length=min(MAX_WORDS, longest),
     )
-    layer.adapt(tf.data.Dataset.from_tensor_slices(words.to_numpy(dtype=str)).batch(PREDICT_BATCH_SIZE))
+    texts_data = tf.data.Dataset.from_tensor_slices(words.to_numpy(dtype=str))
+    layer.adapt(texts_data.batch(PREDICT_BATCH_SIZE))
     return layer
 
 
 def word_ids(vectorizer: keras.layers.TextVectorization, texts: pd.Series) -> np.ndarray:
     """The word ids of each text (one row per text, padded with 0), computed once."""
-    batches = tf.data.Dataset.from_tensor_slices(as_words(texts).to_numpy(dtype=str)).batch(PREDICT_BATCH_SIZE)
+    texts_data = tf.data.Dataset.from_tensor_slices(as_words(texts).to_numpy(dtype=str))
+    batches = texts_data.batch(PREDICT_BATCH_SIZE)
     return np.concatenate([np.asarray(vectorizer(batch)) for batch in batches]).astype("int32")
 
 
