@@ -260,9 +260,7 @@ def inspect_targets(
     if outputs:
         if task is not None:
             raise UsageError(_TASK_WITH_OUTPUTS)
-        return inspect_outputs(
-            path, read, why=WHY_FLAG, from_logits=from_logits, two_node=two_node
-        )
+        return inspect_outputs(path, read, why=WHY_FLAG, from_logits=from_logits, two_node=two_node)
     try:
         return inspect_target(
             path, read, task=task, from_logits=from_logits, two_node=two_node, progress=progress

@@ -64,6 +64,7 @@ def render_outputs(multi: MultiRecommendation) -> Group:
         layer = output.recommendation.head.layer_code()
         parts.append(Text(f'{output.name} = {layer[:-1]}, name="{output.name}")(x)', style="green"))
     parts.append(Text(multi.compile_code(), style="green"))
-    parts.append(_hanging([(Text("  loss_weights:", style="dim"),
-                            Text(LOSS_WEIGHTS_RULE, style="dim"))]))
+    parts.append(
+        _hanging([(Text("  loss_weights:", style="dim"), Text(LOSS_WEIGHTS_RULE, style="dim"))])
+    )
     return Group(*parts)
