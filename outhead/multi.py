@@ -85,9 +85,11 @@ class MultiRecommendation:
             for o in self.outputs
         )
         metrics = "".join(
-            f'        "{o.name}": ['
-            + ", ".join(m.code(f"{keras}.metrics") for m in o.recommendation.metrics)
-            + "],\n"
+            f'        "{o.name}": [\n'
+            + "".join(
+                f"            {m.code(f'{keras}.metrics')},\n" for m in o.recommendation.metrics
+            )
+            + "        ],\n"
             for o in self.outputs
         )
         weights = "".join(f'        "{o.name}": {o.loss_weight!r},\n' for o in self.outputs)
@@ -222,7 +224,8 @@ def inspect_outputs(
                 two_node=two_node,
             )
         except OutheadError as exc:
-            if f"'{column}'" not in exc.message:
+            # A single value is said of the column by name already; the rest gets its name.
+            if exc.reason != "single-value":
                 exc.message = f"target column {column!r}: {exc.message}"
                 exc.args = (exc.message,)
             exc.choose_columns = False

@@ -195,7 +195,12 @@ def test_stdin_is_refused_for_several_outputs(runner: CliRunner, table: Path) ->
 
 @pytest.mark.parametrize(
     ("column", "name"),
-    [("price", "price"), ("Price ($)", "price"), ("2nd score", "output_2nd_score"), ("é", "output")],
+    [
+        ("price", "price"),
+        ("Price ($)", "price"),
+        ("2nd score", "output_2nd_score"),
+        ("é", "output"),
+    ],
 )
 def test_output_name(column: str, name: str) -> None:
     assert output_name(column) == name

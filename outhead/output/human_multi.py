@@ -40,7 +40,10 @@ def _output_block(output: Output) -> list[Any]:
     table.add_row("  loss", loss)
     table.add_row("  metrics", ", ".join(m.code("").lstrip(".") for m in rec.metrics))
     table.add_row("  predictions", rec.decision_text)
-    table.add_row("  starts at", f"loss ≈ {output.starting_loss:.3g}, weight {output.loss_weight}")
+    start = f"loss ≈ {output.starting_loss:.3g}"
+    if layout.task.value == "regression":
+        start += " (on the standardized target)"
+    table.add_row("  starts at", f"{start}, loss weight {output.loss_weight}")
     parts.append(table)
     if rec.diagnostics:
         parts.append(_hanging([_diagnostic(d) for d in rec.diagnostics]))
@@ -56,7 +59,7 @@ def render_outputs(multi: MultiRecommendation) -> Group:
     head = Text(f"{first.source.path}: " if first is not None else "", style="bold")
     head.append(f"{multi.n_rows} rows, {len(multi.outputs)} outputs ")
     head.append(f"({', '.join(o.column for o in multi.outputs)})")
-    parts: list[Any] = [head, Text(f"  {multi.why}", style="dim"), Text()]
+    parts: list[Any] = [head, _hanging([(Text("  why:", style="dim"), Text(multi.why, style="dim"))]), Text()]
     for output in multi.outputs:
         parts += _output_block(output)
     parts.append(_section("Keras (one named Dense head per output, after shared layers)"))
