@@ -59,7 +59,11 @@ def render_outputs(multi: MultiRecommendation) -> Group:
     head = Text(f"{first.source.path}: " if first is not None else "", style="bold")
     head.append(f"{multi.n_rows} rows, {len(multi.outputs)} outputs ")
     head.append(f"({', '.join(o.column for o in multi.outputs)})")
-    parts: list[Any] = [head, _hanging([(Text("  why:", style="dim"), Text(multi.why, style="dim"))]), Text()]
+    parts: list[Any] = [
+        head,
+        _hanging([(Text("  why:", style="dim"), Text(multi.why, style="dim"))]),
+        Text(),
+    ]
     for output in multi.outputs:
         parts += _output_block(output)
     parts.append(_section("Keras (one named Dense head per output, after shared layers)"))
