@@ -206,6 +206,13 @@ def inspect_outputs(
             "several outputs read the table once per output: '-' (standard input) won't do; "
             "save it to a file"
         )
+    from outhead.image_folder import is_image_folder
+
+    if is_image_folder(path):
+        raise UsageError(
+            "several outputs are columns of a table; a folder of class folders is one target",
+            path=path,
+        )
     columns = resolve_columns(path, read)
     if len(columns) < 2:
         raise UsageError(

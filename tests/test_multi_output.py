@@ -28,6 +28,7 @@ from tests.conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "outhead" / "schemas" / "inspect.schema.json").read_text())
 ERROR_SCHEMA = json.loads((ROOT / "outhead" / "schemas" / "error.schema.json").read_text())
+CHECK_SCHEMA = json.loads((ROOT / "outhead" / "schemas" / "check.schema.json").read_text())
 GOLDEN = ROOT / "tests" / "golden" / "train_multi.py"
 REGEN = os.environ.get("OUTHEAD_REGEN_GOLDEN") == "1"
 N = 240
@@ -185,6 +186,16 @@ def test_bad_input_is_one_line_and_exit_2(
     jsonschema.validate(json.loads(as_json.stdout), ERROR_SCHEMA)
 
 
+def test_image_folder_is_one_target(runner: CliRunner, tmp_path: Path) -> None:
+    for name in ("cats", "dogs"):
+        (tmp_path / "photos" / name).mkdir(parents=True)
+        for i in range(3):
+            (tmp_path / "photos" / name / f"{i}.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = runner.invoke(app, ["inspect", str(tmp_path / "photos"), "--outputs"])
+    assert result.exit_code == 2
+    assert "one target" in result.stderr
+
+
 def test_stdin_is_refused_for_several_outputs(runner: CliRunner, table: Path) -> None:
     result = runner.invoke(
         app, ["inspect", "-", "-c", "price", "-c", "kind"], input=table.read_text()
@@ -218,6 +229,7 @@ def test_check_mixed_columns_checks_each_output(runner: CliRunner, table: Path) 
     result = runner.invoke(app, ["check", str(table), "-c", "price", "-c", "flat", "--json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
+    jsonschema.validate(doc, CHECK_SCHEMA)
     files = {f["file"]: f for f in doc["files"]}
     assert set(files) == {f"{table} [output price]", f"{table} [output flat]"}
     assert files[f"{table} [output price]"]["findings"] == []

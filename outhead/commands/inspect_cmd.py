@@ -71,7 +71,9 @@ def inspect(
 
     Prints the file summary, the layout with its evidence, the recommended head (units,
     activation, loss, explicit metrics, how to turn outputs into labels), the Keras code, the
-    alternatives, class counts and warnings. Exit codes: 0 done, 2 bad input.
+    alternatives, class counts and warnings. Several outputs (--outputs, or columns of mixed
+    kinds): one block per output and the one compile call with a loss weight per output.
+    Exit codes: 0 done, 2 bad input.
     """
     json_out = as_json or output_format == ReportFormat.json
     with handle_errors(as_json=json_out):
