@@ -313,6 +313,36 @@ def test_scaffold_renders_the_multi_template(table: Path, tmp_path: Path) -> Non
     assert ruff.returncode == 0, ruff.stdout
 
 
+def test_scaffold_with_a_features_file(table: Path, tmp_path: Path) -> None:
+    """Targets in one file, features in another: the script reads both, rows aligned."""
+    rows = [r.split(",") for r in table.read_text().splitlines()]
+    header = rows[0]
+
+    def write(path: Path, names: list[str]) -> Path:
+        keep = [header.index(n) for n in names]
+        path.write_text("\n".join(",".join(r[i] for i in keep) for r in rows) + "\n")
+        return path
+
+    targets = write(tmp_path / "y.csv", ["price", "sold"])
+    features = write(tmp_path / "x.csv", ["size", "age", "city"])
+    result = scaffold_script(
+        str(targets), target_columns=["price", "sold"], features_path=str(features),
+        outputs=True, script_dir=str(tmp_path),
+    )  # fmt: skip
+    assert result.multi is not None
+    script = result.script
+    assert f'FEATURES_FILE = "{features}"' in script  # absolute paths stay absolute
+    assert "def load_features(path: str) -> pd.DataFrame:" in script
+    assert '"sold": keras.layers.Dense(1, activation="sigmoid", name="sold")(x),' in script
+    path = tmp_path / "train.py"
+    path.write_text(script)
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml"),
+         str(path)], capture_output=True, text=True,
+    )  # fmt: skip
+    assert ruff.returncode == 0, ruff.stdout
+
+
 def test_scaffold_is_deterministic(table: Path) -> None:
     assert scaffold_multi(table, "price", "kind") == scaffold_multi(table, "price", "kind")
 
