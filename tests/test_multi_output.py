@@ -343,6 +343,27 @@ def test_scaffold_with_a_features_file(table: Path, tmp_path: Path) -> None:
     assert ruff.returncode == 0, ruff.stdout
 
 
+def test_scaffold_keeps_label_words_of_a_target(tmp_path: Path) -> None:
+    """'None' as a label of one target column: kept as a label, read as missing elsewhere."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=120)
+    severity = np.where(x > 0.5, "Severe", np.where(x < -0.5, "None", "Mild"))
+    lines = ["x,price,severity"] + [f"{x[i]:.3f},{10 * x[i]:.2f},{severity[i]}" for i in range(120)]
+    table = tmp_path / "t.csv"
+    table.write_text("\n".join(lines) + "\n")
+    result = scaffold_script(str(table), target_columns=["price", "severity"])
+    assert result.multi is not None
+    assert 'LABEL_TOKENS = ["None"]' in result.script
+    assert "def tokens_as_missing(" in result.script
+    path = tmp_path / "train.py"
+    path.write_text(result.script)
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml"),
+         str(path)], capture_output=True, text=True,
+    )  # fmt: skip
+    assert ruff.returncode == 0, ruff.stdout
+
+
 def test_scaffold_is_deterministic(table: Path) -> None:
     assert scaffold_multi(table, "price", "kind") == scaffold_multi(table, "price", "kind")
 
