@@ -11,6 +11,7 @@ import ast
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from outhead.cli import app
@@ -215,6 +218,28 @@ def test_stdin_is_refused_for_several_outputs(runner: CliRunner, table: Path) ->
 )
 def test_output_name(column: str, name: str) -> None:
     assert output_name(column) == name
+
+
+@given(st.text(max_size=30))
+def test_output_name_is_an_identifier_and_stable(column: str) -> None:
+    name = output_name(column)
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", name)
+    assert output_name(name) == name
+
+
+def test_inspect_several_outputs_imports_nothing_heavy(table: Path) -> None:
+    code = (
+        "import sys\n"
+        "from outhead.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        f"r = CliRunner().invoke(app, ['inspect', {str(table)!r}, '-c', 'price', '-c', 'kind'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "heavy = ('pandas', 'tensorflow', 'keras', 'sklearn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
 
 
 def test_output_names_must_differ() -> None:
