@@ -250,7 +250,10 @@ def test_output_names_must_differ() -> None:
 # --- check ---------------------------------------------------------------------------------------
 
 
-def test_check_mixed_columns_checks_each_output(runner: CliRunner, table: Path) -> None:
+def test_check_mixed_columns_checks_each_output(
+    runner: CliRunner, table: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
     result = runner.invoke(app, ["check", str(table), "-c", "price", "-c", "flat", "--json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
@@ -258,7 +261,14 @@ def test_check_mixed_columns_checks_each_output(runner: CliRunner, table: Path) 
     files = {f["file"]: f for f in doc["files"]}
     assert set(files) == {f"{table} [output price]", f"{table} [output flat]"}
     assert files[f"{table} [output price]"]["findings"] == []
-    assert [f["code"] for f in files[f"{table} [output flat]"]["findings"]] == ["OH102"]
+    (finding,) = files[f"{table} [output flat]"]["findings"]
+    assert finding["code"] == "OH102"
+    assert finding["message"].startswith("output 'flat': ")
+    assert finding["file"] == str(table)  # the path itself: annotations point at the file
+    github = runner.invoke(app, ["check", str(table), "-c", "price", "-c", "flat",
+                                 "--format", "github"])  # fmt: skip
+    assert github.exit_code == 1
+    assert github.stdout.startswith(f"::error file={table},title=OH102 single-class::output 'flat'")
 
 
 def test_check_config_outputs(runner: CliRunner, table: Path, tmp_path: Path) -> None:

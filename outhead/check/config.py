@@ -212,8 +212,8 @@ def _targets(item: Any, key: str, base: Path, cwd: Path, where: str) -> list[Tar
             { column = "kind", expect = "multiclass", classes = 3 },
         ]
 
-    Each output is checked as the single target ``column`` of the file (its findings are shown
-    under ``data/listings.csv [output kind]``).
+    Each output is checked as the single target ``column`` of the file (its findings name the
+    output; its result is shown under ``data/listings.csv [output kind]``).
     """
     if not isinstance(item, dict) or "outputs" not in item:
         return [_target(item, key, base, cwd, where)]
@@ -255,7 +255,7 @@ def _targets(item: Any, key: str, base: Path, cwd: Path, where: str) -> list[Tar
     specs = []
     for j, (name, out) in enumerate(zip(names, outputs, strict=True)):
         spec = _target({**shared, **out}, f"{key}.outputs[{j}]", base, cwd, where)
-        specs.append(replace(spec, display=f"{spec.display} [output {name}]"))
+        specs.append(replace(spec, output=name))
     return specs
 
 

@@ -214,14 +214,26 @@ def check_targets(specs: Sequence[TargetSpec], *, strict: bool = False) -> Repor
     results: list[FileResult] = []
     for spec in specs:
         try:
-            results.append(check_target_spec(spec))
+            results.append(_check_output(spec))
         except OutheadError as exc:
             if exc.reason != "text-columns" or not spec.read.columns:
                 raise
             # Columns chosen by name, of mixed kinds: several outputs (outhead.multi), each
             # checked as a target of its own.
-            results.extend(check_target_spec(s) for s in output_specs(spec))
+            results.extend(_check_output(s) for s in output_specs(spec))
     return Report(tuple(results), strict=strict)
+
+
+def _check_output(spec: TargetSpec) -> FileResult:
+    """:func:`check_target_spec`; for one output of several, its findings name the output
+    (``output 'kind': ...``) and the result is headed ``FILE [output kind]``, while each
+    finding's ``file`` stays the path (GitHub annotations point at the file)."""
+    result = check_target_spec(spec)
+    if spec.output is None:
+        return result
+    named = f"output {spec.output!r}"
+    findings = tuple(replace(f, message=f"{named}: {f.message}") for f in result.findings)
+    return replace(result, file=f"{result.file} [output {spec.output}]", findings=findings)
 
 
 def output_specs(spec: TargetSpec) -> list[TargetSpec]:
@@ -250,13 +262,8 @@ def output_specs(spec: TargetSpec) -> list[TargetSpec]:
         )
     columns = resolve_columns(spec.path, spec.read)
     names = output_names(columns, path=spec.display or spec.path)
-    shown = spec.display or spec.path
     return [
-        replace(
-            spec,
-            read=replace(spec.read, columns=(column,)),
-            display=f"{shown} [output {name}]",
-        )
+        replace(spec, read=replace(spec.read, columns=(column,)), output=name)
         for name, column in zip(names, columns, strict=True)
     ]
 
