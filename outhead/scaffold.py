@@ -26,6 +26,7 @@ from outhead.text_features import (
 )
 
 if TYPE_CHECKING:
+    from outhead.multi import MultiRecommendation
     from outhead.render_images import ImageOptions
 
 STREAM_HINT_BYTES = 2_000_000_000
@@ -45,6 +46,8 @@ class ScaffoldResult:
     features: FeatureSpec
     notes: tuple[str, ...]
     """Remarks for stderr (a row index left out), one sentence each."""
+    multi: MultiRecommendation | None = None
+    """Several outputs (``recommendation`` and ``plan`` are then those of the first)."""
 
 
 def scaffold_script(
@@ -63,6 +66,7 @@ def scaffold_script(
     image_options: ImageOptions | None = None,
     text: Sequence[str] = (),
     categorical: Sequence[str] = (),
+    outputs: bool = False,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -83,6 +87,9 @@ def scaffold_script(
             features, or a folder of class folders as the target); ignored otherwise.
         text, categorical: ``--text`` and ``--categorical``: feature columns read as free
             text, or as categories, whatever :func:`outhead.text_features.is_free_text` says.
+        outputs: each target column is its own output (``--outputs``); without it, target
+            columns of mixed kinds are several outputs too (see :mod:`outhead.multi`), and the
+            script is ``train_multi.py.jinja``'s.
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -120,18 +127,31 @@ def scaffold_script(
             "the other columns of the same table"
         )
     try:
-        recommendation, source = inspect_for_scaffold(
-            target_path,
-            columns=target_columns,
-            key=key,
-            header=header,
-            sep=sep,
-            task=task,
-            from_logits=options.from_logits,
-            two_node=options.two_node,
-        )
+        if target_columns or outputs:
+            found = _inspect_targets(
+                target_path, target_columns, key, header, sep, task, options, outputs
+            )
+        else:
+            found = inspect_for_scaffold(
+                target_path,
+                columns=target_columns,
+                key=key,
+                header=header,
+                sep=sep,
+                task=task,
+                from_logits=options.from_logits,
+                two_node=options.two_node,
+            )
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
+    if not isinstance(found, tuple):
+        if text or categorical:
+            raise UsageError(
+                "--text and --categorical apply to scripts of one output; this target is "
+                "several outputs (their script reads text columns as categories)"
+            )
+        return _scaffold_outputs(found, features_path, drop, features_key, options, script_dir)
+    recommendation, source = found
     notes: list[str] = []
     if features_path is None:
         features = table_features(source, drop, notes)
@@ -144,6 +164,21 @@ def scaffold_script(
         features, text=read_text_plan(features, text, categorical, features_key)
     )
     notes.extend(features.text.evidence)
+    return _render_table(recommendation, source, features, options, script_dir, notes,
+                         images_options=image_options != _image_options())
+
+
+def _render_table(
+    recommendation: Recommendation,
+    source: Source,
+    features: FeatureSpec,
+    options: ScaffoldOptions,
+    script_dir: str | None,
+    notes: list[str],
+    *,
+    images_options: bool,
+) -> ScaffoldResult:
+    """The tabular script, and the notes about the options that did not apply or the size."""
     script = render_script(
         recommendation,
         target_source=source,
@@ -159,9 +194,90 @@ def scaffold_script(
             f"{features.source.path} is {size / 1e9:.1f} GB: the script loads it whole; "
             "--stream writes one that reads it in chunks, in flat memory"
         )
-    if image_options != _image_options():
+    if images_options:
         notes.append("--augment and --image-size apply to images; these features are a table")
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
+
+
+def _inspect_targets(
+    path: str,
+    columns: Sequence[str] | None,
+    key: str | None,
+    header: bool | None,
+    sep: str | None,
+    task: str | None,
+    options: ScaffoldOptions,
+    outputs: bool,
+) -> tuple[Recommendation, Source] | MultiRecommendation:
+    """One target (with its source) or several outputs, by :func:`outhead.multi.inspect_targets`."""
+    from outhead.multi import MultiRecommendation, inspect_targets
+    from outhead.reading import ReadOptions
+
+    read = ReadOptions(
+        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep
+    )
+    found = inspect_targets(
+        path,
+        read,
+        outputs=outputs,
+        task=task,
+        from_logits=options.from_logits,
+        two_node=options.two_node,
+    )
+    if isinstance(found, MultiRecommendation):
+        return found
+    stats = found.layout.stats
+    if stats is None:  # pragma: no cover - inspect_target always keeps the statistics
+        raise UsageError("inspect did not say how the target was read", path=path)
+    return found, stats.source
+
+
+def _scaffold_outputs(
+    multi: MultiRecommendation,
+    features_path: str | None,
+    drop: Sequence[str],
+    features_key: str | None,
+    options: ScaffoldOptions,
+    script_dir: str | None,
+) -> ScaffoldResult:
+    """The script of several outputs (``templates/train_multi.py.jinja``).
+
+    Raises:
+        UsageError: a target column that is also a feature column of the features file, or
+            what :func:`outhead.render_multi.render_multi_script` refuses.
+    """
+    from dataclasses import replace
+
+    from outhead.render_multi import plan_outputs, render_multi_script
+
+    first = multi.outputs[0].recommendation
+    stats = first.layout.stats
+    if stats is None:  # pragma: no cover - inspect_target always keeps the statistics
+        raise UsageError("inspect did not say how the target was read")
+    columns = tuple(o.column for o in multi.outputs)
+    source = replace(stats.source, columns=columns)
+    notes: list[str] = []
+    if features_path is None:
+        features = table_features(source, drop, notes)
+    else:
+        features = file_features(
+            describe_feature_file(features_path, key=features_key), drop, notes
+        )
+        listed = features.columns or features.source.all_columns
+        both = [c for c in columns if c in listed]
+        if both:
+            raise UsageError(
+                f"column {both[0]!r} is a target and also a feature of {features_path}: the "
+                f"model would read the answer; leave it out with --drop {both[0]}"
+            )
+        check_row_counts(first.layout.n_rows, source, features.source, features_key)
+    plans = plan_outputs(multi, options)
+    script = render_multi_script(
+        multi, target_source=source, features=features, options=options, script_dir=script_dir
+    )
+    return ScaffoldResult(
+        script, first, plans[0].plan, source, features, tuple(notes), multi=multi
+    )
 
 
 def _image_options() -> ImageOptions:

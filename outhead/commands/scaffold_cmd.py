@@ -176,10 +176,21 @@ _ImageSizeOpt = Annotated[
 ]
 
 
+_OutputsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--outputs",
+        help="Each --target column is its own output: one model, shared hidden layers, one "
+        "named head per target (columns of mixed kinds are several outputs without it).",
+    ),
+]
+
+
 def scaffold(
     target: _TargetOpt,
     features: _FeaturesOpt = None,
     target_columns: _TargetColumnsOpt = None,
+    outputs: _OutputsOpt = False,
     drop: _DropOpt = None,
     out: _OutOpt = None,
     force: _ForceOpt = False,
@@ -255,6 +266,7 @@ def scaffold(
             image_options=image_options,
             text=text or (),
             categorical=categorical or (),
+            outputs=outputs,
             # Written to a file, the script finds the data from its own folder; on stdout
             # nobody knows where it will live, so paths stay relative to the current directory.
             script_dir=str(out.parent) if out is not None else None,
@@ -266,6 +278,12 @@ def scaffold(
             f"{result.recommendation.task.value}: Dense({plan.units}, {plan.activation}) + "
             f"{plan.loss_class}{'(from_logits=True)' if plan.from_logits else ''}"
         )
+        if result.multi is not None:
+            summary = f"{len(result.multi.outputs)} outputs: " + "; ".join(
+                f"{o.name} {o.recommendation.task.value} Dense({o.recommendation.head.units}, "
+                f"{o.recommendation.head.activation}) + {o.recommendation.head.loss_class}"
+                for o in result.multi.outputs
+            )
         if out is None:
             sys.stdout.write(result.script)
             sys.stdout.flush()
