@@ -10,6 +10,7 @@ from typing import IO
 
 from outhead.diagnostics import Diagnostic
 from outhead.errors import (
+    UsageError,
     FormatError,
     InputError,
     OutheadError,
@@ -155,9 +156,14 @@ def _open_reader(
     if not os.access(display, os.R_OK):
         raise InputError("permission denied", path=display)
     if fmt == "npy":
-        return _NpyReader(display)
+        return _NpyReader(display, per_step=options.per_step)
     if fmt == "npz":
-        return _NpzReader(display, key=key)
+        return _NpzReader(display, key=key, per_step=options.per_step)
+    if options.per_step:
+        raise UsageError(
+            f"--per-step applies to .npy and .npz arrays of (examples, steps); this is {fmt}",
+            path=display,
+        )
     if fmt == "parquet":
         return _ParquetReader(display, dataset=False)
     preferred = {"csv": ",", "tsv": "\t"}.get(fmt)
