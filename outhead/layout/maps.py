@@ -15,7 +15,7 @@ from dataclasses import replace
 from outhead.diagnostics import Diagnostic
 from outhead.layout.model import EvidenceRole, Layout, LayoutKind, Task, _num, format_label
 from outhead.layout.rules import balanced_class_weight
-from outhead.stats import TargetStats
+from outhead.stats import TargetStats, Value
 
 #: The kind of map for each kind of position reading.
 _KIND = {
@@ -124,7 +124,7 @@ def _map_kind(base: Layout) -> LayoutKind | None:
     if base.kind == LayoutKind.BOUNDED or (
         base.kind == LayoutKind.MULTI_CONTINUOUS
         and base.target_range is not None
-        and 0 <= base.target_range[0]
+        and base.target_range[0] >= 0
         and base.target_range[1] <= 1
     ):
         return LayoutKind.BOUNDED_MAP
@@ -173,7 +173,7 @@ def _evidence(
     return tuple(lines), tuple(roles)
 
 
-def background_share(layout: Layout) -> tuple[object, float] | None:
+def background_share(layout: Layout) -> tuple[Value, float] | None:
     """(the most frequent class, its share of positions) of a class map, mask or one-hot map."""
     counts, classes = layout.class_counts, layout.classes
     if not counts or not classes or layout.kind == LayoutKind.MULTI_HOT_MAP:
@@ -243,7 +243,7 @@ def _interpolated(stats: TargetStats, kind: LayoutKind) -> Diagnostic | None:
                 float(v).is_integer())
     if total == 0 or whole == total or whole / total < INTERPOLATED_SHARE:
         return None
-    odd = sorted(float(v) for v in counts if not float(v).is_integer())  # type: ignore[arg-type]
+    odd = sorted(float(v) for v in counts if not float(v).is_integer())
     shown = ", ".join(f"{v:g}" for v in odd[:4]) + (" ..." if len(odd) > 4 else "")
     return Diagnostic(
         "non-integer-classes",

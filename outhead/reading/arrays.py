@@ -28,7 +28,6 @@ from outhead.stats import (
     TargetStats,
 )
 
-
 #: The highest rank read: 3 to 5 are maps, examples first ((n, H, W), (n, H, W, C), (n, D, H,
 #: W, C)); from 6 on an array is refused (a batch of volumes over time is not a target layout).
 MAX_RANK = 5

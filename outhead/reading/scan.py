@@ -10,10 +10,10 @@ from typing import IO
 
 from outhead.diagnostics import Diagnostic
 from outhead.errors import (
-    UsageError,
     FormatError,
     InputError,
     OutheadError,
+    UsageError,
 )
 from outhead.reading.arrays import _NpyReader, _NpzReader
 from outhead.reading.base import Schema, _note, _Reader, _sniff_format
