@@ -108,7 +108,7 @@ def test_a_single_example_is_refused(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _layout(tmp: Path, arr: np.ndarray, **kw: object):  # noqa: ANN202
+def _layout(tmp: Path, arr: np.ndarray, **kw: object):
     return infer_target(_save(tmp, "y.npy", arr), ReadOptions(**kw))  # type: ignore[arg-type]
 
 
@@ -290,7 +290,7 @@ def test_inspect_human_output_of_a_class_map(runner: CliRunner, tmp_path: Path) 
 # --------------------------------------------------------------------------------------------
 
 
-def _codes(layout, **head: object) -> list[str]:  # noqa: ANN001
+def _codes(layout, **head: object) -> list[str]:
     return [f.code for f in check_head(layout, DeclaredHead(**head))]  # type: ignore[arg-type]
 
 
