@@ -16,6 +16,7 @@ from outhead.errors import ColumnError, OutheadError, UsageError
 from outhead.reading import is_row_index
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
+from outhead.render_segment import SegmentPlan
 from outhead.stats import Source
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ class ScaffoldResult:
 
     script: str
     recommendation: Recommendation
-    plan: HeadPlan
-    """The head the script builds (the recommendation after ``--two-node``/``--from-logits``)."""
+    plan: HeadPlan | SegmentPlan
+    """The head the script builds (the recommendation after ``--two-node``/``--from-logits``;
+    a :class:`~outhead.render_segment.SegmentPlan` for masks)."""
     target: Source
     features: FeatureSpec
     notes: tuple[str, ...]
@@ -119,6 +121,12 @@ def scaffold_script(
         )
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
+    if recommendation.layout.is_map:
+        raise UsageError(
+            f"a {recommendation.layout.kind.value} has one label per pixel or step: its "
+            "features must be an image array, --features IMAGES.npy of shape (n, H, W[, C])",
+            path=target_path,
+        )
     notes: list[str] = []
     if features_path is None:
         features = table_features(source, drop, notes)

@@ -237,7 +237,8 @@ def scaffold(
             sys.stderr.write(f"note: {note}\n")
         plan = result.plan
         summary = (
-            f"{result.recommendation.task.value}: Dense({plan.units}, {plan.activation}) + "
+            f"{result.recommendation.task.value}: {plan.head.layer}({plan.units}"
+            f"{'' if plan.head.layer == 'Dense' else ', 1'}, {plan.activation}) + "
             f"{plan.loss_class}{'(from_logits=True)' if plan.from_logits else ''}"
         )
         if out is None:
