@@ -9,7 +9,9 @@ baseline (the most frequent class of each pixel) on per-pixel accuracy and mean 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -114,9 +116,18 @@ def test_masks_that_cannot_label_the_images_exit_2(
     assert not (data / "train.py").exists()
 
 
+@pytest.fixture(scope="module")
+def keras() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import keras
+
+    return keras
+
+
 @pytest.mark.slow
 def test_segmentation_script_learns_past_the_baseline(data: Path, tmp_path: Path,
-                                                      keras: object) -> None:
+                                                      keras: Any) -> None:
     images, masks = shapes_and_masks(n=120, seed=1)
     np.save(data / "images.npy", images)
     np.save(data / "masks.npy", masks)
