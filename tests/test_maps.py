@@ -322,7 +322,7 @@ def test_check_messages_quote_keras_with_the_map_shapes(tmp_path: Path) -> None:
     one_hot = _layout(tmp_path, np.eye(3, dtype="uint8")[_squares()])
     (f,) = check_head(one_hot, DeclaredHead(units=3, activation="softmax",
                                             loss="sparse_categorical_crossentropy"))
-    assert "target.shape=(32, 12, 10, 3), output.shape=(32, 12, 10, 3)" in f.message
+    assert "target.shape=(None, 12, 10, 3), output.shape=(None, 12, 10, 3)" in f.message
     ids = _layout(tmp_path, _squares())
     (f,) = check_head(ids, DeclaredHead(units=3, activation="softmax",
                                         loss="sparse_categorical_crossentropy",
@@ -354,3 +354,23 @@ def test_per_step_needs_a_target_in_check(runner: CliRunner) -> None:
     result = runner.invoke(app, ["check", "--per-step"])
     assert result.exit_code == 2 and "--per-step needs a TARGET" in result.stderr
 
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "inspect sample_data/shape_masks.npy",
+        "check sample_data/shape_masks.npy --units 3 --activation softmax --loss "
+        "categorical_crossentropy --class-weight",
+    ],
+)
+def test_readme_mask_examples_are_real_output(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index(f"$ outhead {command}\n") + len(f"$ outhead {command}\n")
+    shown = readme[start : readme.index("```", start)]
+    monkeypatch.chdir(ROOT)
+    args = command.split() + (["--width", "100"] if command.startswith("inspect") else [])
+    result = runner.invoke(app, args)
+    assert result.stdout == shown

@@ -1,7 +1,7 @@
 """OH207-OH210, OH603: a declared head against a map (one target per pixel, voxel or step).
 
 The messages quote Keras 3.15.1 as it was run on (n, 4, 4) and (n, 4, 4, 3) targets with a
-1×1 ``Conv2D`` head (the batch axis shows as ``None`` in the layer's warning, 32 elsewhere).
+1×1 ``Conv2D`` head in ``model.fit`` (the batch axis shows as ``None``, as Keras says it).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ _CHANNEL_KINDS = (LayoutKind.ONE_HOT_MAP, LayoutKind.MULTI_HOT_MAP, LayoutKind.P
 _ID_KINDS = (LayoutKind.CLASS_MAP, LayoutKind.BINARY_MASK)
 
 
-def _shape(c: HeadCtx, last: int | None, batch: str = "32") -> str:
+def _shape(c: HeadCtx, last: int | None, batch: str = "None") -> str:
     dims = [batch, *(str(d) for d in c.layout.map_shape or ())]
     if last is not None:
         dims.append(str(last))
