@@ -280,7 +280,8 @@ def render_check(report: CheckReport) -> Group:
         title = Text(result.file, style="bold")
         layout = result.layout
         if layout is not None:
-            what = f"{layout.task.value}, {layout.kind.value}, {layout.n_rows} rows"
+            unit = "examples" if layout.is_map else "rows"
+            what = f"{layout.task.value}, {layout.kind.value}, {layout.n_rows} {unit}"
             if layout.classes is not None:
                 what += f", {plural(len(layout.classes), 'class')}"
             title.append(f"  ({what})", style="dim")
