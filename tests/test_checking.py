@@ -24,6 +24,12 @@ from outhead.check.rules.metrics import resolve_accuracy
 from outhead.layout import EvidenceRole, Layout, LayoutKind, Task
 from tests.layouts import (
     BIN,
+    CMAP3,
+    CMAP3_1,
+    MASK,
+    MHMAP3,
+    OHMAP3,
+    STEPS3,
     BIN_12,
     BIN_STR,
     BND,
@@ -167,6 +173,26 @@ HEAD_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     ),
     ("no-activation-shape-rules-still-run", OH3, head(3, None, SCCE), ["OH001", "OH204"]),
     ("no-loss-softmax-1", BIN, DeclaredHead(units=1, activation="softmax"), ["OH001", "OH201"]),
+    # maps: the recommended heads per pixel/step, then each mistake (OH207-OH210)
+    ("class-map-softmax-scce", CMAP3, head(3, "softmax", SCCE), []),
+    ("class-map-1-softmax-scce", CMAP3_1, head(3, "softmax", SCCE), []),
+    ("steps-softmax-scce", STEPS3, head(3, "softmax", SCCE), []),
+    ("mask-sigmoid-bce", MASK, head(1, "sigmoid", BCE), []),
+    ("mask-two-softmax-scce", MASK, head(2, "softmax", SCCE), []),
+    ("mask-logits-bce", MASK, head(1, "linear", BCE, from_logits=True), []),
+    ("one-hot-map-softmax-cce", OHMAP3, head(3, "softmax", CCE), []),
+    ("multi-hot-map-sigmoid-bce", MHMAP3, head(3, "sigmoid", BCE), []),
+    ("one-hot-map-scce", OHMAP3, head(3, "softmax", SCCE), ["OH207"]),
+    ("multi-hot-map-scce", MHMAP3, head(3, "softmax", SCCE), ["OH207"]),
+    ("class-map-cce", CMAP3, head(3, "softmax", CCE), ["OH208"]),
+    ("class-map-1-cce", CMAP3_1, head(3, "softmax", CCE), ["OH208"]),
+    ("mask-cce-one-unit", MASK, head(1, "sigmoid", CCE), ["OH208"]),
+    ("mask-softmax-one-unit", MASK, head(1, "softmax", BCE), ["OH209"]),
+    ("steps-softmax-one-unit", STEPS3, head(1, "softmax", SCCE), ["OH209"]),
+    ("class-map-too-few-units", CMAP3, head(2, "softmax", SCCE), ["OH210"]),
+    ("class-map-too-many-units", CMAP3, head(5, "softmax", SCCE), ["OH210"]),
+    ("one-hot-map-units", OHMAP3, head(4, "softmax", CCE), ["OH210"]),
+    ("mask-two-sigmoid-units", MASK, head(2, "sigmoid", BCE), ["OH210"]),
 ]
 
 
@@ -263,6 +289,10 @@ METRIC_CASES: list[tuple[str, Layout, DeclaredHead, list[str]]] = [
     ("class-weight-multihot", MH6, head(6, "sigmoid", BCE, class_weight=True), ["OH601"]),
     ("class-weight-probabilities", PROB3, head(3, "softmax", CCE, class_weight=True), ["OH601"]),
     ("class-weight-regression", REG, head(1, "linear", MSE, class_weight=True), ["OH602"]),
+    ("class-weight-class-map", CMAP3, head(3, "softmax", SCCE, class_weight=True), ["OH603"]),
+    ("class-weight-mask", MASK, head(1, "sigmoid", BCE, class_weight=True), ["OH603"]),
+    ("class-weight-steps", STEPS3, head(3, "softmax", SCCE, class_weight=True), ["OH603"]),
+    ("no-class-weight-mask", MASK, head(1, "sigmoid", BCE), []),
 ]
 
 

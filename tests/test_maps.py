@@ -312,7 +312,8 @@ def test_check_rules_of_maps(tmp_path: Path) -> None:
     assert _codes(ids, units=3, activation="softmax", loss=scce) == ["OH210"]
     assert _codes(one_hot, units=4, activation="softmax", loss=cce) == ["OH210"]
     extra = check_head(ids, DeclaredHead(units=6, activation="softmax", loss=scce))
-    assert [(f.code, f.severity) for f in extra] == [("OH210", "warning")]
+    assert [(f.code, f.severity) for f in extra] == [("OH210", "error")]
+    assert "never get a label" in extra[0].message
     assert _codes(ids, units=4, activation="softmax", loss=scce, class_weight=True) == ["OH603"]
     # the row rules do not speak about maps
     assert "OH201" not in _codes(mask, units=1, activation="softmax", loss=bce)
