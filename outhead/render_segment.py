@@ -28,7 +28,9 @@ MIN_SIDE = 4
 BASE_FILTERS = 16
 
 #: The map layouts the segmentation script trains (inspect and check read the others too).
-SCAFFOLD_KINDS = (LayoutKind.CLASS_MAP, LayoutKind.BINARY_MASK, LayoutKind.ONE_HOT_MAP)
+SCAFFOLD_KINDS = (
+    LayoutKind.CLASS_MAP, LayoutKind.BINARY_MASK, LayoutKind.ONE_HOT_MAP, LayoutKind.MULTI_HOT_MAP,
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def check_pairing(rec: Recommendation, images: ImageArray, masks: Source) -> Non
         )
     if layout.kind not in SCAFFOLD_KINDS:
         raise UsageError(
-            f"the scaffold trains class maps, 0/1 masks and one-hot maps; a {layout.kind.value} "
+            f"the scaffold trains class maps, 0/1 masks, one-hot and multi-hot maps; a "
+            f"{layout.kind.value} "
             "is read by inspect and check only",
             path=masks.path,
         )
@@ -119,6 +122,9 @@ def check_pairing(rec: Recommendation, images: ImageArray, masks: Source) -> Non
             f"masks of {shape[0]}x{shape[1]}: pixel (i, j) of a mask must label pixel (i, j) of "
             "its image"
         )
+    if layout.indicator_values not in (None, (0.0, 1.0)):
+        raise UsageError("the scaffold trains 0/1 channels; map the channels to 0/1 first",
+                         path=masks.path)
     if layout.needs_mapping and any(isinstance(c, str) for c in layout.classes or ()):
         raise UsageError("the scaffold trains masks of integer or bool class ids, not text",
                          path=masks.path)
@@ -129,7 +135,7 @@ def plan_segment(rec: Recommendation) -> SegmentPlan:
     layout = rec.layout
     k = 2 if layout.kind == LayoutKind.BINARY_MASK else rec.head.units
     # The script compares probabilities (it applies the sigmoid to logits first): 0.5.
-    threshold = 0.5 if rec.decision == "threshold" else None
+    threshold = 0.5 if rec.decision in ("threshold", "per-label-threshold") else None
     return SegmentPlan(rec.head, rec.metrics, rec.decision, threshold, k)
 
 
@@ -161,10 +167,11 @@ def render_segment_script(
         "kind": layout.kind.value,
         "binary": layout.kind == LayoutKind.BINARY_MASK,
         "one_hot": layout.kind == LayoutKind.ONE_HOT_MAP,
+        "multi_hot": layout.kind == LayoutKind.MULTI_HOT_MAP,
         "channel_axis": layout.map_channels,
         "map_classes": [
             (int(c) if not isinstance(c, str) else c) for c in classes
-        ] if layout.kind != LayoutKind.ONE_HOT_MAP else ids,
+        ] if layout.kind not in (LayoutKind.ONE_HOT_MAP, LayoutKind.MULTI_HOT_MAP) else ids,
         "needs_mapping": layout.kind == LayoutKind.CLASS_MAP
         and [c for c in classes if not isinstance(c, str)] != ids,
         "position_weight": list(rec.position_weight.values()) if rec.position_weight else None,

@@ -61,6 +61,10 @@ def data(tmp_path: Path) -> Path:
     np.save(folder / "masks1.npy", masks[..., None])
     np.save(folder / "mask01.npy", (masks > 0).astype("uint8"))
     np.save(folder / "onehot.npy", np.eye(3, dtype="uint8")[masks])
+    # overlapping masks: channel 0 any shape, channel 1 the squares, channel 2 the circles' rims
+    rim = (masks == 1) & (np.roll(masks, 1, axis=2) != 1)
+    np.save(folder / "multihot.npy", np.stack([masks > 0, masks == 2, rim], axis=-1)
+            .astype("uint8"))
     np.save(folder / "small.npy", masks[:, :16, :16])
     np.save(folder / "fewer.npy", masks[:30])
     np.save(folder / "table_x.npy", np.zeros((40, 3)))
@@ -81,6 +85,8 @@ def test_every_segmentation_script_passes_ruff(data: Path, tmp_path: Path) -> No
         ("mask01.npy", ScaffoldOptions(from_logits=True)),
         ("onehot.npy", ScaffoldOptions()),
         ("onehot.npy", ScaffoldOptions(from_logits=True)),
+        ("multihot.npy", ScaffoldOptions()),
+        ("multihot.npy", ScaffoldOptions(from_logits=True)),
     ]
     for i, (target, options) in enumerate(cases):
         text = render_in(data, target, features_path="images.npy", options=options)
@@ -152,3 +158,30 @@ def test_segmentation_script_learns_past_the_baseline(data: Path, tmp_path: Path
     assert predicted.shape == (4, 32, 32)
     assert set(np.unique(predicted)) <= {0, 1, 2}
     assert (predicted == masks[:4]).mean() > baseline["sparse_categorical_accuracy"]
+
+
+@pytest.mark.slow
+def test_multi_hot_segmentation_script_learns_past_the_baseline(data: Path, tmp_path: Path,
+                                                                keras: Any) -> None:
+    images, masks = shapes_and_masks(n=80, seed=2)
+    # two overlapping masks per pixel: "any shape" and "square"
+    channels = np.stack([masks > 0, masks == 2], axis=-1).astype("uint8")
+    np.save(data / "images.npy", images)
+    np.save(data / "multihot.npy", channels)
+    script = data / "train_mh.py"
+    result = CliRunner().invoke(app, ["scaffold", str(data / "multihot.npy"), "--features",
+                                      str(data / "images.npy"), "--out", str(script),
+                                      "--batch-size", "16"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "run"
+    proc = run_script(script, "--epochs", "30", "--output-dir", str(out), cwd=data)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    test, baseline = metrics["test"], metrics["baseline"]
+    assert test["binary_accuracy"] > baseline["binary_accuracy"]
+    assert test["iou_0"] > baseline["iou_0"] + 0.3 and test["iou_1"] > baseline["iou_1"] + 0.3
+    module = load_script(script)
+    model = load_model(keras, out / "model.keras")
+    labels = json.loads((out / "labels.json").read_text())
+    predicted = module.predict_labels(model, images[:4], labels)
+    assert predicted.shape == (4, 32, 32, 2) and set(np.unique(predicted)) <= {0, 1}

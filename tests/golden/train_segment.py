@@ -245,7 +245,7 @@ def main() -> None:
     require_file(args.images_file, "--images-file")
     images = load_array(args.images_file, None)
     ids = class_ids(load_array(args.masks_file, None))
-    if len(images) != len(ids) or tuple(images.shape[1:3]) != tuple(ids.shape[1:]):
+    if len(images) != len(ids) or tuple(images.shape[1:3]) != tuple(ids.shape[1:3]):
         raise SystemExit(
             f"error: {args.images_file} {images.shape} and {args.masks_file} {ids.shape}: "
             "every image needs a mask of its height and width"
