@@ -375,3 +375,33 @@ def test_readme_mask_examples_are_real_output(
     args = command.split() + (["--width", "100"] if command.startswith("inspect") else [])
     result = runner.invoke(app, args)
     assert result.stdout == shown
+
+
+def test_readme_per_step_example_is_real_output(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = "$ outhead inspect steps.npy --per-step\n"
+    start = readme.index(command) + len(command)
+    shown = readme[start : readme.index("```", start)]
+    monkeypatch.chdir(tmp_path)
+    # the README's one-liner that makes the file
+    np.save("steps.npy", np.repeat(np.random.default_rng(0).integers(0, 4, (50, 8)), 3, axis=1))
+    result = runner.invoke(app, ["inspect", "steps.npy", "--per-step", "--width", "100"])
+    assert result.stdout == shown
+
+
+def test_per_step_in_the_project_configuration(runner: CliRunner, tmp_path: Path) -> None:
+    np.save(tmp_path / "steps.npy", RNG.integers(0, 3, (20, 7)))
+    (tmp_path / "outhead.toml").write_text(
+        '[[targets]]\npath = "steps.npy"\nper_step = true\n'
+        'head = { units = 3, activation = "softmax", loss = "sparse_categorical_crossentropy", '
+        "class_weight = true }\n"
+    )
+    result = runner.invoke(app, ["check", "--config", str(tmp_path / "outhead.toml"),
+                                 "--format", "json"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    (target,) = doc["files"]
+    assert target["layout"] == "class-map"
+    assert [f["code"] for f in target["findings"]] == ["OH603"]
