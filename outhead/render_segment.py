@@ -84,6 +84,13 @@ def levels_for(height: int, width: int) -> int:
     return levels
 
 
+def _levels(per_step: bool, features: ImageArray) -> int:
+    """Levels of the U-Net: over height and width, or over the steps of a sequence."""
+    if per_step:
+        return levels_for(features.height, features.height)
+    return levels_for(features.height, features.width)
+
+
 def check_pairing(rec: Recommendation, images: ImageArray, masks: Source) -> None:
     """Refuse masks that cannot label these images: counts, spatial shape, kind.
 
@@ -92,11 +99,10 @@ def check_pairing(rec: Recommendation, images: ImageArray, masks: Source) -> Non
     """
     layout = rec.layout
     shape = layout.map_shape or ()
-    if layout.per_step or len(shape) != 2:
-        what = "per-step labels" if layout.per_step else f"maps of shape {tuple(shape)}"
+    if not layout.per_step and len(shape) != 2:
         raise UsageError(
-            f"the scaffold trains 2-D masks of (n, H, W) pixels; {what} are read by inspect "
-            "and check only",
+            f"the scaffold trains 2-D masks of (n, H, W) pixels and per-step labels; maps of "
+            f"shape {tuple(shape)} are read by inspect and check only",
             path=masks.path,
         )
     if layout.kind not in SCAFFOLD_KINDS:
@@ -106,6 +112,9 @@ def check_pairing(rec: Recommendation, images: ImageArray, masks: Source) -> Non
             "is read by inspect and check only",
             path=masks.path,
         )
+    if layout.per_step:
+        _check_steps(layout.n_rows, shape[0], images, masks)
+        return
     if images.n_images != layout.n_rows:
         raise UsageError(
             f"{images.path} has {images.n_images} images and {masks.path} has {layout.n_rows} "
@@ -128,6 +137,25 @@ def check_pairing(rec: Recommendation, images: ImageArray, masks: Source) -> Non
     if layout.needs_mapping and any(isinstance(c, str) for c in layout.classes or ()):
         raise UsageError("the scaffold trains masks of integer or bool class ids, not text",
                          path=masks.path)
+
+
+def _check_steps(n: int, steps: int, features: ImageArray, labels: Source) -> None:
+    """Per-step labels (n, T) need features (n, T, F): one vector per step."""
+    if len(features.shape) != 3:
+        raise UsageError(
+            f"{features.path} has shape {tuple(features.shape)}; per-step labels need features "
+            "of shape (examples, steps, features per step)"
+        )
+    if features.shape[0] != n:
+        raise UsageError(
+            f"{features.path} has {features.shape[0]} examples and {labels.path} has {n}: "
+            "labels i must label the steps of example i"
+        )
+    if features.shape[1] != steps:
+        raise UsageError(
+            f"{features.path} has {features.shape[1]} steps per example and {labels.path} "
+            f"{steps}: step t of the labels must label step t of the features"
+        )
 
 
 def plan_segment(rec: Recommendation) -> SegmentPlan:
@@ -180,7 +208,8 @@ def render_segment_script(
         "target": target_source,
         "target_path": target_path,
         "images_path": images_path,
-        "levels": levels_for(images.height, images.width),
+        "levels": _levels(layout.per_step, images),
+        "sequence": layout.per_step,
         "base_filters": BASE_FILTERS,
         "max_levels": MAX_LEVELS,
         "min_side": MIN_SIDE,
@@ -220,7 +249,14 @@ def scaffold_segment(
         rec, images=images, target_source=source, options=options, script_dir=script_dir
     )
     plan = plan_segment(rec)
-    levels = levels_for(images.height, images.width)
+    levels = _levels(rec.layout.per_step, images)
+    if rec.layout.per_step:
+        return script, plan, (
+            f"{images.path}: {images.n_images} examples of {images.height} steps x "
+            f"{images.width} features ({images.dtype})",
+            f"{source.path}: {rec.layout.kind.value} of {images.height} steps; a 1-D U-Net of "
+            f"{levels} level{'s' if levels != 1 else ''} and {plan.layer_code()} per step",
+        )
     notes = (
         f"{images.path}: {images.n_images} images of {images.height}x{images.width}, "
         f"{images.channels} channel{'s' if images.channels > 1 else ''} ({images.dtype}); "

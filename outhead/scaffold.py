@@ -56,6 +56,7 @@ def scaffold_script(
     options: ScaffoldOptions | None = None,
     script_dir: str | None = None,
     image_options: ImageOptions | None = None,
+    per_step: bool = False,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -74,6 +75,8 @@ def scaffold_script(
             directory.
         image_options: ``--augment`` and ``--image-size``, for images (an image array as the
             features, or a folder of class folders as the target); ignored otherwise.
+        per_step: ``--per-step``: the target is (examples, steps) of class ids, its features
+            an (examples, steps, features) array.
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -97,6 +100,7 @@ def scaffold_script(
         header=header,
         sep=sep,
         task=task,
+        per_step=per_step,
         options=options,
         image_options=image_options,
         script_dir=script_dir,
@@ -118,13 +122,20 @@ def scaffold_script(
             task=task,
             from_logits=options.from_logits,
             two_node=options.two_node,
+            per_step=per_step,
         )
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
     if recommendation.layout.is_map:
         raise UsageError(
-            f"a {recommendation.layout.kind.value} has one label per pixel or step: its "
-            "features must be an image array, --features IMAGES.npy of shape (n, H, W[, C])",
+            f"a {recommendation.layout.kind.value} has one label per "
+            + (
+                "step: its features must be an array --features X.npy of shape (n, steps, "
+                "features)"
+                if per_step
+                else "pixel: its features must be an image array, --features IMAGES.npy of "
+                "shape (n, H, W[, C])"
+            ),
             path=target_path,
         )
     notes: list[str] = []
@@ -198,6 +209,7 @@ def _image_scaffold(
                 task=kw["task"],
                 from_logits=options.from_logits,
                 two_node=options.two_node,
+                per_step=kw["per_step"],
             )
         except OutheadError as exc:
             raise scaffold_error(exc, separate_features=True) from None
@@ -223,6 +235,7 @@ def inspect_for_scaffold(
     task: str | None,
     from_logits: bool = False,
     two_node: bool = False,
+    per_step: bool = False,
 ) -> tuple[Recommendation, Source]:
     """Run ``outhead inspect``'s core and return the recommendation with the target's source.
 
@@ -233,7 +246,8 @@ def inspect_for_scaffold(
     from outhead.reading import ReadOptions
 
     read = ReadOptions(
-        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep
+        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep,
+        per_step=per_step,
     )
     recommendation = inspect_target(
         path,

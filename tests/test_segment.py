@@ -185,3 +185,81 @@ def test_multi_hot_segmentation_script_learns_past_the_baseline(data: Path, tmp_
     labels = json.loads((out / "labels.json").read_text())
     predicted = module.predict_labels(model, images[:4], labels)
     assert predicted.shape == (4, 32, 32, 2) and set(np.unique(predicted)) <= {0, 1}
+
+
+def tagged_sequences(n: int = 60, steps: int = 32, width: int = 6,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(features (n, steps, width), labels (n, steps)): runs of one of 4 classes, whose
+    one-hot code is added to the first 4 features of each step, over noise."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(rng.integers(0, 4, (n, steps // 4)), 4, axis=1)
+    features = rng.normal(0, 1, (n, steps, width)).astype("float32")
+    features[..., :4] += 2 * np.eye(4, dtype="float32")[labels]
+    return features, labels
+
+
+@pytest.fixture
+def sequences(tmp_path: Path) -> Path:
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    features, labels = tagged_sequences()
+    np.save(folder / "frames.npy", features)
+    np.save(folder / "tags.npy", labels)
+    np.save(folder / "tags_onehot.npy", np.eye(4, dtype="uint8")[labels])
+    np.save(folder / "short.npy", labels[:, :16])
+    np.save(folder / "flat.npy", features[:, :, 0])
+    return folder
+
+
+def test_per_step_scripts_pass_ruff(sequences: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scripts"
+    out.mkdir()
+    for i, target in enumerate(["tags.npy", "tags_onehot.npy"]):
+        text = render_in(sequences, target, features_path="frames.npy", per_step=True)
+        assert "keras.layers.Conv1D(filters, 3" in text and "Reshape" not in text
+        assert "keras.layers.Dense(4, activation=\"softmax\")(x)" in text
+        (out / f"train_{i}.py").write_text(text)
+    ruff(out)
+
+
+@pytest.mark.parametrize(
+    ("target", "features", "message"),
+    [
+        ("short.npy", "frames.npy", "has 32 steps per example and short.npy 16"),
+        ("tags.npy", "flat.npy", "features must be an array --features X.npy of shape (n, steps"),
+    ],
+)
+def test_per_step_labels_that_cannot_label_the_features_exit_2(
+    sequences: Path, monkeypatch: pytest.MonkeyPatch, target: str, features: str, message: str
+) -> None:
+    monkeypatch.chdir(sequences)
+    result = CliRunner().invoke(app, ["scaffold", target, "--per-step", "--features", features,
+                                      "--out", "train.py"])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert not (sequences / "train.py").exists()
+
+
+@pytest.mark.slow
+def test_per_step_script_learns_past_the_baseline(sequences: Path, tmp_path: Path,
+                                                  keras: Any) -> None:
+    features, labels = tagged_sequences(n=200, seed=3)
+    np.save(sequences / "frames.npy", features)
+    np.save(sequences / "tags.npy", labels)
+    script = sequences / "train.py"
+    result = CliRunner().invoke(app, ["scaffold", str(sequences / "tags.npy"), "--per-step",
+                                      "--features", str(sequences / "frames.npy"), "--out",
+                                      str(script)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "run"
+    proc = run_script(script, "--epochs", "20", "--output-dir", str(out), cwd=sequences)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    test, baseline = metrics["test"], metrics["baseline"]
+    assert test["sparse_categorical_accuracy"] > baseline["sparse_categorical_accuracy"] + 0.3
+    assert test["mean_io_u"] > baseline["mean_io_u"] + 0.2
+    module = load_script(script)
+    model = load_model(keras, out / "model.keras")
+    labels_json = json.loads((out / "labels.json").read_text())
+    predicted = module.predict_labels(model, features[:5], labels_json)
+    assert predicted.shape == (5, 32) and set(np.unique(predicted)) <= {0, 1, 2, 3}

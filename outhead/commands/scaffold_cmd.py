@@ -13,7 +13,14 @@ from typing import Annotated
 
 import typer
 
-from outhead.commands.common import HeaderOpt, KeyOpt, SepOpt, TaskOpt, handle_errors
+from outhead.commands.common import (
+    HeaderOpt,
+    KeyOpt,
+    PerStepOpt,
+    SepOpt,
+    TaskOpt,
+    handle_errors,
+)
 
 DEFAULTS_HIDDEN = "64,32"
 
@@ -180,6 +187,7 @@ def scaffold(
     features_key: _FeaturesKeyOpt = None,
     header: HeaderOpt = None,
     sep: SepOpt = None,
+    per_step: PerStepOpt = False,
 ) -> None:
     """Render a Keras training script that runs as is and learns the recommended head.
 
@@ -190,6 +198,10 @@ def scaffold(
       outhead scaffold table.csv --target label --drop id --out train.py
 
       outhead scaffold y.npy --features images.npy --out train.py
+
+      outhead scaffold masks.npy --features images.npy --out train.py   (one label per pixel)
+
+      outhead scaffold tags.npy --per-step --features frames.npy --out train.py
 
       outhead scaffold photos/ --out train.py   (photos/cats, photos/dogs: one folder per class)
     """
@@ -227,6 +239,7 @@ def scaffold(
             header=header,
             sep=sep,
             task=task.value if task is not None else None,
+            per_step=per_step,
             options=options,
             image_options=image_options,
             # Written to a file, the script finds the data from its own folder; on stdout
