@@ -126,18 +126,7 @@ def scaffold_script(
         )
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
-    if recommendation.layout.is_map:
-        raise UsageError(
-            f"a {recommendation.layout.kind.value} has one label per "
-            + (
-                "step: its features must be an array --features X.npy of shape (n, steps, "
-                "features)"
-                if per_step
-                else "pixel: its features must be an image array, --features IMAGES.npy of "
-                "shape (n, H, W[, C])"
-            ),
-            path=target_path,
-        )
+    _refuse_map(recommendation, target_path, per_step)
     notes: list[str] = []
     if features_path is None:
         features = table_features(source, drop, notes)
@@ -164,6 +153,23 @@ def scaffold_script(
     if image_options != _image_options():
         notes.append("--augment and --image-size apply to images; these features are a table")
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
+
+
+def _refuse_map(recommendation: Recommendation, target_path: str, per_step: bool) -> None:
+    """A map target (one label per pixel or step) needs array features, not a table."""
+    if not recommendation.layout.is_map:
+        return
+    raise UsageError(
+        f"a {recommendation.layout.kind.value} has one label per "
+        + (
+            "step: its features must be an array --features X.npy of shape (n, steps, "
+            "features)"
+            if per_step
+            else "pixel: its features must be an image array, --features IMAGES.npy of "
+            "shape (n, H, W[, C])"
+        ),
+        path=target_path,
+    )
 
 
 def _image_options() -> ImageOptions:

@@ -138,6 +138,9 @@ def test_binary_mask_one_hot_multi_hot_and_continuous_maps(tmp_path: Path) -> No
     assert _layout(tmp_path, RNG.random((20, 6, 6, 1))).kind == LayoutKind.BOUNDED_MAP
     volume = _layout(tmp_path, np.eye(2, dtype="uint8")[RNG.integers(0, 2, (6, 3, 4, 4))])
     assert volume.kind == LayoutKind.ONE_HOT_MAP and volume.map_shape == (3, 4, 4)
+    rec = inspect_target(tmp_path / "y.npy")
+    assert rec.head.layer_code() == 'keras.layers.Conv3D(2, 1, activation="softmax")'
+    assert rec.output_shape == (3, 4, 4, 2)
 
 
 def test_per_step_labels(tmp_path: Path) -> None:
