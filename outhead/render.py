@@ -324,7 +324,9 @@ def _literal(value: Any, indent: int) -> str:
 
 
 def _key(key: Any) -> str:
-    if isinstance(key, bool | int | str) or (isinstance(key, float) and math.isfinite(key)):
+    if isinstance(key, str):
+        return _literal(key, 0)
+    if isinstance(key, bool | int) or (isinstance(key, float) and math.isfinite(key)):
         return repr(key)
     raise TemplateError(f"cannot write a dictionary key of type {type(key).__name__}")
 

@@ -20,6 +20,7 @@ from outhead.render_segment import SegmentPlan
 from outhead.stats import Source
 
 if TYPE_CHECKING:
+    from outhead.multi import MultiRecommendation
     from outhead.render_images import ImageOptions
 
 STREAM_HINT_BYTES = 2_000_000_000
@@ -40,6 +41,8 @@ class ScaffoldResult:
     features: FeatureSpec
     notes: tuple[str, ...]
     """Remarks for stderr (a row index left out), one sentence each."""
+    multi: MultiRecommendation | None = None
+    """Several outputs (``recommendation`` and ``plan`` are then those of the first)."""
 
 
 def scaffold_script(
@@ -56,6 +59,7 @@ def scaffold_script(
     options: ScaffoldOptions | None = None,
     script_dir: str | None = None,
     image_options: ImageOptions | None = None,
+    outputs: bool = False,
     per_step: bool = False,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
@@ -75,6 +79,9 @@ def scaffold_script(
             directory.
         image_options: ``--augment`` and ``--image-size``, for images (an image array as the
             features, or a folder of class folders as the target); ignored otherwise.
+        outputs: each target column is its own output (``--outputs``); without it, target
+            columns of mixed kinds are several outputs too (see :mod:`outhead.multi`), and the
+            script is ``train_multi.py.jinja``'s.
         per_step: ``--per-step``: the target is (examples, steps) of class ids, its features
             an (examples, steps, features) array.
 
@@ -113,19 +120,21 @@ def scaffold_script(
             "the other columns of the same table"
         )
     try:
-        recommendation, source = inspect_for_scaffold(
-            target_path,
-            columns=target_columns,
-            key=key,
-            header=header,
-            sep=sep,
-            task=task,
-            from_logits=options.from_logits,
-            two_node=options.two_node,
-            per_step=per_step,
-        )
+        if target_columns or outputs:
+            found = _inspect_targets(
+                target_path, target_columns, key, header, sep, task, options, outputs
+            )
+        else:
+            found = inspect_for_scaffold(
+                target_path, columns=target_columns, key=key, header=header, sep=sep,
+                task=task, from_logits=options.from_logits, two_node=options.two_node,
+                per_step=per_step,
+            )
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
+    if not isinstance(found, tuple):
+        return _scaffold_outputs(found, features_path, drop, features_key, options, script_dir)
+    recommendation, source = found
     _refuse_map(recommendation, target_path, per_step)
     notes: list[str] = []
     if features_path is None:
@@ -169,6 +178,87 @@ def _refuse_map(recommendation: Recommendation, target_path: str, per_step: bool
             "shape (n, H, W[, C])"
         ),
         path=target_path,
+    )
+
+
+def _inspect_targets(
+    path: str,
+    columns: Sequence[str] | None,
+    key: str | None,
+    header: bool | None,
+    sep: str | None,
+    task: str | None,
+    options: ScaffoldOptions,
+    outputs: bool,
+) -> tuple[Recommendation, Source] | MultiRecommendation:
+    """One target (with its source) or several outputs, by :func:`outhead.multi.inspect_targets`."""
+    from outhead.multi import MultiRecommendation, inspect_targets
+    from outhead.reading import ReadOptions
+
+    read = ReadOptions(
+        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep
+    )
+    found = inspect_targets(
+        path,
+        read,
+        outputs=outputs,
+        task=task,
+        from_logits=options.from_logits,
+        two_node=options.two_node,
+    )
+    if isinstance(found, MultiRecommendation):
+        return found
+    stats = found.layout.stats
+    if stats is None:  # pragma: no cover - inspect_target always keeps the statistics
+        raise UsageError("inspect did not say how the target was read", path=path)
+    return found, stats.source
+
+
+def _scaffold_outputs(
+    multi: MultiRecommendation,
+    features_path: str | None,
+    drop: Sequence[str],
+    features_key: str | None,
+    options: ScaffoldOptions,
+    script_dir: str | None,
+) -> ScaffoldResult:
+    """The script of several outputs (``templates/train_multi.py.jinja``).
+
+    Raises:
+        UsageError: a target column that is also a feature column of the features file, or
+            what :func:`outhead.render_multi.render_multi_script` refuses.
+    """
+    from dataclasses import replace
+
+    from outhead.render_multi import plan_outputs, render_multi_script
+
+    first = multi.outputs[0].recommendation
+    stats = first.layout.stats
+    if stats is None:  # pragma: no cover - inspect_target always keeps the statistics
+        raise UsageError("inspect did not say how the target was read")
+    columns = tuple(o.column for o in multi.outputs)
+    source = replace(stats.source, columns=columns)
+    notes: list[str] = []
+    if features_path is None:
+        features = table_features(source, drop, notes)
+    else:
+        features = file_features(
+            describe_feature_file(features_path, key=features_key), drop, notes
+        )
+        listed = features.columns or features.source.all_columns
+        both = [c for c in columns if c in listed]
+        if both:
+            raise UsageError(
+                f"column {both[0]!r} is a target and also a feature of {features_path}: the "
+                f"model would read the answer; leave it out with --drop {both[0]}"
+            )
+        check_row_counts(first.layout.n_rows, source, features.source, features_key)
+    plans = plan_outputs(multi, options)
+    script = render_multi_script(
+        multi, target_source=source, features=features, options=options, script_dir=script_dir
+    )
+    return ScaffoldResult(
+        script, first, plans[0].plan, source, features, tuple(notes), multi=multi
     )
 
 

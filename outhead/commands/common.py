@@ -52,7 +52,8 @@ ColumnOpt = Annotated[
         "-c",
         metavar="COLUMN",
         help="Target column: a name, a 0-based index or a glob such as 'label_*'. Repeat for "
-        "several (one-hot, multi-hot, several regression targets). Default: every column.",
+        "several (one-hot, multi-hot, several regression targets); columns of mixed kinds are "
+        "several outputs, one head each. Default: every column.",
         show_default=False,
     ),
 ]

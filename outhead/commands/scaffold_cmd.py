@@ -163,10 +163,21 @@ _ImageSizeOpt = Annotated[
 ]
 
 
+_OutputsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--outputs",
+        help="Each --target column is its own output: one model, shared hidden layers, one "
+        "named head per target (columns of mixed kinds are several outputs without it).",
+    ),
+]
+
+
 def scaffold(
     target: _TargetOpt,
     features: _FeaturesOpt = None,
     target_columns: _TargetColumnsOpt = None,
+    outputs: _OutputsOpt = False,
     drop: _DropOpt = None,
     out: _OutOpt = None,
     force: _ForceOpt = False,
@@ -242,6 +253,7 @@ def scaffold(
             per_step=per_step,
             options=options,
             image_options=image_options,
+            outputs=outputs,
             # Written to a file, the script finds the data from its own folder; on stdout
             # nobody knows where it will live, so paths stay relative to the current directory.
             script_dir=str(out.parent) if out is not None else None,
@@ -254,6 +266,12 @@ def scaffold(
             f"{'' if plan.head.layer == 'Dense' else ', 1'}, {plan.activation}) + "
             f"{plan.loss_class}{'(from_logits=True)' if plan.from_logits else ''}"
         )
+        if result.multi is not None:
+            summary = f"{len(result.multi.outputs)} outputs: " + "; ".join(
+                f"{o.name} {o.recommendation.task.value} Dense({o.recommendation.head.units}, "
+                f"{o.recommendation.head.activation}) + {o.recommendation.head.loss_class}"
+                for o in result.multi.outputs
+            )
         if out is None:
             sys.stdout.write(result.script)
             sys.stdout.flush()
