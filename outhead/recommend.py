@@ -76,13 +76,17 @@ class Head:
     loss_class: str
     """Class name under ``keras.losses`` (``BinaryCrossentropy``)."""
     from_logits: bool = False
+    layer: Literal["Dense", "Conv2D", "Conv3D"] = "Dense"
+    """The output layer: ``Dense`` for rows (and per step), a 1×1 ``Conv2D``/``Conv3D`` for
+    one output per pixel/voxel of a map."""
 
     def layer_code(self, module: str = "keras.layers", *, bare_linear: bool = False) -> str:
         """``keras.layers.Dense(6, activation="softmax")``; ``Dense(6)`` for a linear output
-        with ``bare_linear``."""
+        with ``bare_linear``; ``Conv2D(3, 1, activation="softmax")`` per pixel of a map."""
+        kernel = "" if self.layer == "Dense" else ", 1"
         if bare_linear and self.activation == "linear":
-            return f"{module}.Dense({self.units})"
-        return f'{module}.Dense({self.units}, activation="{self.activation}")'
+            return f"{module}.{self.layer}({self.units}{kernel})"
+        return f'{module}.{self.layer}({self.units}{kernel}, activation="{self.activation}")'
 
     @property
     def probabilities(self) -> Literal["sigmoid", "softmax"] | None:
@@ -149,10 +153,18 @@ class Recommendation:
     """Why this head, one sentence per choice (units, activation, loss)."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """The layout's diagnostics plus any from the recommendation (e.g. a forced task)."""
+    position_weight: dict[int, float] | None = None
+    """Maps: balanced weights per class id, for a per-position ``sample_weight`` (Keras'
+    ``class_weight`` does not apply to maps); None for rows and balanced maps."""
 
     @property
     def task(self) -> Task:
         return self.layout.task
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """One example's output: ``(units,)`` for rows, ``(H, W, units)`` for a map."""
+        return (*(self.layout.map_shape or ()), self.head.units)
 
     def compile_code(self, keras: str = "keras") -> str:
         """The ``model.compile(...)`` call with the loss object and explicit metric objects."""
@@ -185,6 +197,12 @@ class Recommendation:
             ),
             "n_rows": layout.n_rows,
             "columns": list(layout.columns),
+            "output_shape": list(self.output_shape),
+            "position_weight": (
+                {str(k): v for k, v in self.position_weight.items()}
+                if self.position_weight
+                else None
+            ),
             "layer_code": self.head.layer_code(),
             "compile_code": self.compile_code(),
             "alternatives": [a.to_dict() for a in self.alternatives],
@@ -344,6 +362,8 @@ def head_for(layout: Layout, *, from_logits: bool = False, two_node: bool = Fals
         The :class:`Head`.
     """
     task, kind, k = layout.task, layout.kind, layout.n_outputs
+    if layout.is_map:
+        return _map_head(layout, from_logits)
     if task == Task.REGRESSION:
         return _head(k, "linear", _MSE)
     if task == Task.BOUNDED_REGRESSION:
@@ -390,6 +410,8 @@ def recommend(
     from_logits, two_node = _applicable_options(layout, from_logits, two_node, diags)
     head = head_for(layout, from_logits=from_logits, two_node=two_node)
     task = layout.task
+    if layout.is_map:
+        return _recommend_map(layout, head, from_logits, tuple(diags))
     if task == Task.REGRESSION:
         part = _regression(layout, head)
     elif task == Task.BOUNDED_REGRESSION:
@@ -432,6 +454,16 @@ def _applicable_options(
 ) -> tuple[bool, bool]:
     """``from_logits`` and ``two_node`` where they apply; a note in ``diags`` where not."""
     task, kind = layout.task, layout.kind
+    if two_node and layout.is_map:
+        diags.append(
+            Diagnostic(
+                "option-ignored",
+                f"--two-node applies to a binary label vector; this target is a {kind.value}",
+                None,
+                "note",
+            )
+        )
+        two_node = False
     if task in (Task.REGRESSION, Task.BOUNDED_REGRESSION) and (from_logits or two_node):
         flag = "--from-logits" if from_logits else "--two-node"
         diags.append(
@@ -672,3 +704,201 @@ def _is_count(layout: Layout) -> bool:
         return False
     col = stats.columns[0]
     return col.all_integer and (col.minimum or 0) >= 0
+
+
+# --------------------------------------------------------------------------------------------
+# Maps: one output per position (pixel, voxel, step); see outhead.layout.maps
+# --------------------------------------------------------------------------------------------
+
+
+def _map_head(layout: Layout, from_logits: bool) -> Head:
+    """The head of a map: the head of one position, applied at every position.
+
+    A 1×1 ``Conv2D`` (``Conv3D`` for volumes) maps the features of each pixel to its outputs;
+    for steps (``--per-step``) ``Dense`` does the same, as it acts on the last axis only.
+    """
+    kind, k = layout.kind, layout.n_outputs
+    layer: Literal["Dense", "Conv2D", "Conv3D"] = (
+        "Dense" if layout.per_step else "Conv3D" if len(layout.map_shape or ()) == 3 else "Conv2D"
+    )
+    if kind == LayoutKind.BINARY_MASK:
+        head = _head(1, "sigmoid", _BCE, from_logits)
+    elif kind == LayoutKind.CLASS_MAP:
+        head = _head(k, "softmax", _SCCE, from_logits)
+    elif kind in (LayoutKind.ONE_HOT_MAP, LayoutKind.PROBABILITY_MAP):
+        head = _head(k, "softmax", _CCE, from_logits)
+    elif kind == LayoutKind.MULTI_HOT_MAP:
+        head = _head(k, "sigmoid", _BCE, from_logits)
+    elif kind == LayoutKind.BOUNDED_MAP:
+        head = _head(k, "sigmoid", _MSE)
+    else:
+        head = _head(k, "linear", _MSE)
+    return replace(head, layer=layer)
+
+
+def _map_metrics(layout: Layout, head: Head) -> tuple[MetricSpec, ...]:
+    """Per-position metrics: accuracy over every pixel/step, and the IoU for masks."""
+    kind, k = layout.kind, head.units
+    logits = head.from_logits
+    if kind == LayoutKind.BINARY_MASK:
+        # IoU of the foreground (class 1): accuracy is flattered by a large background
+        return (
+            MetricSpec("BinaryAccuracy", "binary_accuracy", (("threshold", 0.0 if logits
+                                                              else 0.5),)),
+            MetricSpec(
+                "BinaryIoU",
+                "binary_io_u",
+                (("target_class_ids", [1]), ("threshold", 0.0 if logits else 0.5)),
+            ),
+        )
+    if kind == LayoutKind.CLASS_MAP:
+        return (
+            MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),
+            MetricSpec("MeanIoU", "mean_io_u", (("num_classes", k), ("sparse_y_pred", False))),
+        )
+    if kind == LayoutKind.ONE_HOT_MAP:
+        return (
+            MetricSpec("CategoricalAccuracy", "categorical_accuracy"),
+            MetricSpec("OneHotMeanIoU", "one_hot_mean_io_u", (("num_classes", k),)),
+        )
+    if kind == LayoutKind.PROBABILITY_MAP:
+        return (MetricSpec("CategoricalAccuracy", "categorical_accuracy"),)
+    if kind == LayoutKind.MULTI_HOT_MAP:
+        t = 0.0 if logits else 0.5
+        return (
+            MetricSpec("BinaryAccuracy", "binary_accuracy", (("threshold", t),)),
+            MetricSpec("Precision", "precision", (("thresholds", t),)),
+            MetricSpec("Recall", "recall", (("thresholds", t),)),
+        )
+    if kind == LayoutKind.BOUNDED_MAP:
+        return (_REGRESSION_METRICS[1], _REGRESSION_METRICS[0])
+    return _REGRESSION_METRICS
+
+
+def map_shape_text(layout: Layout, units: int | None = None) -> str:
+    """``(n, 32, 32)`` or ``(n, 32, 32, 3)``: how a map's target array is shaped."""
+    dims = ["n", *(str(d) for d in layout.map_shape or ())]
+    if units is not None:
+        dims.append(str(units))
+    elif layout.map_channels is not None:
+        dims.append(str(layout.map_channels))
+    return "(" + ", ".join(dims) + ")"
+
+
+def _map_shape_why(layout: Layout, head: Head) -> str:
+    """How the target's shape meets the output's: (n, H, W) against (n, H, W, 1)."""
+    y, out = map_shape_text(layout), map_shape_text(layout, head.units)
+    kind = layout.kind
+    where = "step" if layout.per_step else "position"
+    if kind == LayoutKind.CLASS_MAP:
+        if layout.map_channels == 1:
+            return (
+                f"shapes: the target is {y}, class ids with a channel axis of 1, and the output "
+                f"{out}; the sparse loss reads the trailing 1 as the class axis of the ids "
+                f"(y.squeeze(-1) gives the {map_shape_text(replace(layout, map_channels=None))}"
+                " form, which works the same)"
+            )
+        return (
+            f"shapes: the target is {y}, one class id per {where} without a channel axis, and "
+            f"the output {out}: the sparse loss wants exactly one axis less in the target "
+            f"(an {map_shape_text(replace(layout, map_channels=1))} array works too)"
+        )
+    if kind == LayoutKind.BINARY_MASK:
+        return (
+            f"shapes: the target is {y} and the output {out}; Keras 3 adds or drops a trailing "
+            "axis of 1 to match them, so (n, H, W) and (n, H, W, 1) masks both work"
+        )
+    return f"shapes: the target is {y} and the output {out}: the same shape, position by position"
+
+
+def _recommend_map(
+    layout: Layout, head: Head, from_logits: bool, diags: tuple[Diagnostic, ...]
+) -> Recommendation:
+    """The recommendation for a map: the head of one position, at every position."""
+    from outhead.layout.maps import position_weights
+
+    kind, k = layout.kind, head.units
+    where = "step" if layout.per_step else "position"
+    layer_why = (
+        "Dense acts on the last axis, so it gives the outputs of each step"
+        if head.layer == "Dense"
+        else f"a 1×1 {head.layer} gives the outputs of each pixel from its features"
+    )
+    metrics = _map_metrics(layout, head)
+    alternatives: list[Alternative] = []
+    if kind == LayoutKind.BINARY_MASK:
+        decision: Decision = "threshold"
+        text = f"each {where} is 1 when its p >= 0.5, else 0"
+        why = [
+            f"1 unit per {where}: a 0/1 mask needs one probability ({layer_why})",
+            f"sigmoid activation: the output at each {where} is P(1)",
+            "binary cross-entropy: the loss of a yes/no label, averaged over positions; "
+            "BinaryIoU(target_class_ids=[1]) scores the foreground, which accuracy hides",
+        ]
+        two = replace(_head(2, "softmax", _SCCE), layer=head.layer)
+        alternatives.append(Alternative(
+            "two classes", two,
+            (MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),
+             MetricSpec("MeanIoU", "mean_io_u", (("num_classes", 2), ("sparse_y_pred", False)))),
+            "2 softmax units per position give P(background) and P(foreground); the same "
+            "model with twice the weights in the last layer",
+        ))
+    elif kind in (LayoutKind.CLASS_MAP, LayoutKind.ONE_HOT_MAP, LayoutKind.PROBABILITY_MAP):
+        decision, text = "argmax", f"the class of each {where} = argmax over its {k} outputs"
+        loss = (
+            "sparse categorical cross-entropy: one class id per position"
+            if kind == LayoutKind.CLASS_MAP
+            else "categorical cross-entropy: one-hot (or soft) channels per position"
+        )
+        why = [
+            f"{k} units per {where}: one per class ({layer_why})",
+            f"softmax activation: the {k} outputs of each {where} are one distribution",
+            loss + "; MeanIoU averages the overlap of each class, which the background share "
+            "does not flatter",
+        ]
+    elif kind == LayoutKind.MULTI_HOT_MAP:
+        decision, text = "per-label-threshold", f"each channel of each {where} is on when p >= 0.5"
+        why = [
+            f"{k} units per {where}: one per channel ({layer_why})",
+            "sigmoid activation: the channels are independent masks that may overlap",
+            "binary cross-entropy: one binary loss per channel and position",
+        ]
+    else:
+        decision, text = "identity", f"the outputs are the values of each {where}"
+        why = [
+            f"{k} unit{'s' if k > 1 else ''} per {where} ({layer_why})",
+            "sigmoid activation: keeps every value inside [0, 1]"
+            if kind == LayoutKind.BOUNDED_MAP
+            else "linear activation: the values are free to take any value",
+            "mean squared error, averaged over positions",
+        ]
+    why.append(_map_shape_why(layout, head))
+    if from_logits and layout.is_classification:
+        why[1] = (
+            "linear activation with from_logits=True: the loss applies "
+            f"{head.probabilities} itself, in a numerically stable form"
+        )
+    elif layout.is_classification:
+        lh = replace(head, activation="linear", from_logits=True)
+        alternatives.append(Alternative(
+            "logits, numerically stable", lh, _map_metrics(layout, lh),
+            "the loss applies the activation itself, in a stable form (a sigmoid or softmax "
+            "saturates in float32 and stops the gradient of confidently wrong positions)",
+            "thresholds move to 0.0 on logits; argmax metrics read logits as they are",
+        ))
+    return Recommendation(
+        layout=layout,
+        head=head,
+        metrics=metrics,
+        decision=decision,
+        decision_text=text,
+        threshold=(0.0 if from_logits else 0.5)
+        if decision in ("threshold", "per-label-threshold")
+        else None,
+        report=("per-class IoU",) if decision == "argmax" else (),
+        class_weight=None,
+        alternatives=tuple(alternatives),
+        why=tuple(why),
+        diagnostics=diags,
+        position_weight=position_weights(layout),
+    )

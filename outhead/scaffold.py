@@ -17,6 +17,7 @@ from outhead.errors import ColumnError, OutheadError, UsageError
 from outhead.reading import is_row_index
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
+from outhead.render_segment import SegmentPlan
 from outhead.stats import Source
 from outhead.text_features import (
     TextPlan,
@@ -40,8 +41,9 @@ class ScaffoldResult:
 
     script: str
     recommendation: Recommendation
-    plan: HeadPlan
-    """The head the script builds (the recommendation after ``--two-node``/``--from-logits``)."""
+    plan: HeadPlan | SegmentPlan
+    """The head the script builds (the recommendation after ``--two-node``/``--from-logits``;
+    a :class:`~outhead.render_segment.SegmentPlan` for masks)."""
     target: Source
     features: FeatureSpec
     notes: tuple[str, ...]
@@ -67,6 +69,7 @@ def scaffold_script(
     text: Sequence[str] = (),
     categorical: Sequence[str] = (),
     outputs: bool = False,
+    per_step: bool = False,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -90,6 +93,8 @@ def scaffold_script(
         outputs: each target column is its own output (``--outputs``); without it, target
             columns of mixed kinds are several outputs too (see :mod:`outhead.multi`), and the
             script is ``train_multi.py.jinja``'s.
+        per_step: ``--per-step``: the target is (examples, steps) of class ids, its features
+            an (examples, steps, features) array.
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -113,6 +118,7 @@ def scaffold_script(
         header=header,
         sep=sep,
         task=task,
+        per_step=per_step,
         options=options,
         image_options=image_options,
         script_dir=script_dir,
@@ -133,14 +139,9 @@ def scaffold_script(
             )
         else:
             found = inspect_for_scaffold(
-                target_path,
-                columns=target_columns,
-                key=key,
-                header=header,
-                sep=sep,
-                task=task,
-                from_logits=options.from_logits,
-                two_node=options.two_node,
+                target_path, columns=target_columns, key=key, header=header, sep=sep,
+                task=task, from_logits=options.from_logits, two_node=options.two_node,
+                per_step=per_step,
             )
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
@@ -152,6 +153,7 @@ def scaffold_script(
             )
         return _scaffold_outputs(found, features_path, drop, features_key, options, script_dir)
     recommendation, source = found
+    _refuse_map(recommendation, target_path, per_step)
     notes: list[str] = []
     if features_path is None:
         features = table_features(source, drop, notes)
@@ -197,6 +199,23 @@ def _render_table(
     if images_options:
         notes.append("--augment and --image-size apply to images; these features are a table")
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
+
+
+def _refuse_map(recommendation: Recommendation, target_path: str, per_step: bool) -> None:
+    """A map target (one label per pixel or step) needs array features, not a table."""
+    if not recommendation.layout.is_map:
+        return
+    raise UsageError(
+        f"a {recommendation.layout.kind.value} has one label per "
+        + (
+            "step: its features must be an array --features X.npy of shape (n, steps, "
+            "features)"
+            if per_step
+            else "pixel: its features must be an image array, --features IMAGES.npy of "
+            "shape (n, H, W[, C])"
+        ),
+        path=target_path,
+    )
 
 
 def _inspect_targets(
@@ -323,6 +342,7 @@ def _image_scaffold(
                 task=kw["task"],
                 from_logits=options.from_logits,
                 two_node=options.two_node,
+                per_step=kw["per_step"],
             )
         except OutheadError as exc:
             raise scaffold_error(exc, separate_features=True) from None
@@ -348,6 +368,7 @@ def inspect_for_scaffold(
     task: str | None,
     from_logits: bool = False,
     two_node: bool = False,
+    per_step: bool = False,
 ) -> tuple[Recommendation, Source]:
     """Run ``outhead inspect``'s core and return the recommendation with the target's source.
 
@@ -358,7 +379,8 @@ def inspect_for_scaffold(
     from outhead.reading import ReadOptions
 
     read = ReadOptions(
-        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep
+        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep,
+        per_step=per_step,
     )
     recommendation = inspect_target(
         path,

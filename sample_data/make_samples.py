@@ -263,6 +263,26 @@ def make_reviews() -> None:
         ["review", "genre", "stars", "sentiment"],
         [reviews, genre, stars, sentiment],
     )
+def make_masks(n: int = 40, size: int = 32) -> None:
+    """Masks and their images: 40 gray 32x32 images of a circle and a square on noise, and
+    per-pixel labels 0 (background), 1 (circle), 2 (square; drawn over the circle)."""
+    rng = np.random.default_rng(12)
+    yy, xx = np.mgrid[:size, :size]
+    masks = np.zeros((n, size, size), dtype="uint8")
+    images = rng.integers(0, 60, (n, size, size, 1)).astype("uint8")
+    for i in range(n):
+        for cls in (1, 2):
+            r = int(rng.integers(3, size // 5))
+            cy, cx = rng.integers(r, size - r, 2)
+            if cls == 1:
+                shape = (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+            else:
+                shape = (abs(yy - cy) <= r) & (abs(xx - cx) <= r)
+            masks[i][shape] = cls
+    images[masks == 1] += 100  # the signal: circles mid-gray, squares bright
+    images[masks == 2] += 190
+    np.save(OUT / "shape_images.npy", images)
+    np.save(OUT / "shape_masks.npy", masks)
 
 
 def main() -> None:
@@ -278,6 +298,7 @@ def main() -> None:
     make_gases()
     make_mixtures()
     make_reviews()
+    make_masks()
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ CONFIG_KEYS = OptionNames(
 )
 
 _TARGET_KEYS = {
-    "path", "columns", "column", "key", "header", "sep", "expect", "classes",
+    "path", "columns", "column", "key", "header", "sep", "per_step", "expect", "classes",
     "allow_missing", "max_imbalance", "model", "head", "outputs",
 }  # fmt: skip
 #: The keys of one output of ``outputs = [...]`` (a target of several outputs).
@@ -285,6 +285,7 @@ def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpe
         key=_get(item, "key", str, key, where),
         header=_get(item, "header", bool, key, where),
         sep=_get(item, "sep", str, key, where),
+        per_step=_get(item, "per_step", bool, key, where) or False,
     )
     expect = Expectation(
         task=_task(item.get("expect"), f"{key}.expect", where),

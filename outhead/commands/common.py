@@ -89,6 +89,14 @@ TaskOpt = Annotated[
         case_sensitive=False,
     ),
 ]
+PerStepOpt = Annotated[
+    bool,
+    typer.Option(
+        "--per-step",
+        help="NPY/NPZ: read a 2-D array as (examples, steps) with one class id per step (3-D: "
+        "(examples, steps, classes)), not as rows x columns.",
+    ),
+]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Shorthand for --format json.", show_default=False)
 ]

@@ -11,6 +11,7 @@ from outhead.commands.common import (
     HeaderOpt,
     JsonOpt,
     KeyOpt,
+    PerStepOpt,
     ReportFormat,
     SepOpt,
     TaskOpt,
@@ -35,6 +36,7 @@ def inspect(
     header: HeaderOpt = None,
     sep: SepOpt = None,
     task: TaskOpt = None,
+    per_step: PerStepOpt = False,
     from_logits: Annotated[
         bool,
         typer.Option(
@@ -82,7 +84,8 @@ def inspect(
         from outhead.reading import ReadOptions
 
         read = ReadOptions(
-            columns=tuple(column) if column else None, key=key, header=header, sep=sep
+            columns=tuple(column) if column else None, key=key, header=header, sep=sep,
+            per_step=per_step,
         )
         with progress_bar(not json_out, f"reading {target}") as progress, column_hint(
             "--column COLUMN picks the target columns"

@@ -13,7 +13,14 @@ from typing import Annotated
 
 import typer
 
-from outhead.commands.common import HeaderOpt, KeyOpt, SepOpt, TaskOpt, handle_errors
+from outhead.commands.common import (
+    HeaderOpt,
+    KeyOpt,
+    PerStepOpt,
+    SepOpt,
+    TaskOpt,
+    handle_errors,
+)
 
 DEFAULTS_HIDDEN = "64,32"
 
@@ -213,6 +220,7 @@ def scaffold(
     features_key: _FeaturesKeyOpt = None,
     header: HeaderOpt = None,
     sep: SepOpt = None,
+    per_step: PerStepOpt = False,
 ) -> None:
     """Render a Keras training script that runs as is and learns the recommended head.
 
@@ -225,6 +233,9 @@ def scaffold(
       outhead scaffold y.npy --features images.npy --out train.py
 
       outhead scaffold reviews.csv --target sentiment --text review --out train.py
+      outhead scaffold masks.npy --features images.npy --out train.py   (one label per pixel)
+
+      outhead scaffold tags.npy --per-step --features frames.npy --out train.py
 
       outhead scaffold photos/ --out train.py   (photos/cats, photos/dogs: one folder per class)
     """
@@ -262,6 +273,7 @@ def scaffold(
             header=header,
             sep=sep,
             task=task.value if task is not None else None,
+            per_step=per_step,
             options=options,
             image_options=image_options,
             text=text or (),
@@ -275,7 +287,8 @@ def scaffold(
             sys.stderr.write(f"note: {note}\n")
         plan = result.plan
         summary = (
-            f"{result.recommendation.task.value}: Dense({plan.units}, {plan.activation}) + "
+            f"{result.recommendation.task.value}: {plan.head.layer}({plan.units}"
+            f"{'' if plan.head.layer == 'Dense' else ', 1'}, {plan.activation}) + "
             f"{plan.loss_class}{'(from_logits=True)' if plan.from_logits else ''}"
         )
         if result.multi is not None:

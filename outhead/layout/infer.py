@@ -82,6 +82,11 @@ def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
         layout = builder.one_column()
     else:
         layout = builder.matrix()
+    if stats.source.shape is not None:
+        # a map: the statistics were over positions (outhead.layout.maps)
+        from outhead.layout.maps import as_map
+
+        layout = as_map(layout, stats, forced)
     return layout
 
 

@@ -44,6 +44,28 @@ class Source:
     """NPZ: the array that was read."""
     n_bytes: int | None = None
     """Size of the file (or the sum over a Parquet dataset directory); None for stdin."""
+    shape: tuple[int, ...] | None = None
+    """NPY/NPZ maps (rank >= 3, or 2 with ``per_step``): the array's shape, examples first.
+    None for everything else: the statistics are then over rows; for a map they are over the
+    positions of every example (see :meth:`map_geometry`)."""
+    per_step: bool = False
+    """The array was read with ``--per-step``: axis 1 is steps (a sequence), not pixels."""
+
+    def map_geometry(self) -> tuple[tuple[int, ...], int | None] | None:
+        """(positions per example, channels or None) of a map; None when it is not a map.
+
+        ``(n, H, W)`` is ((H, W), None): one label per pixel, no channel axis; ``(n, H, W, C)``
+        is ((H, W), C); ``(n, D, H, W, C)`` is ((D, H, W), C); with ``per_step`` ``(n, T)`` is
+        ((T,), None) and ``(n, T, C)`` is ((T,), C).
+        """
+        shape = self.shape
+        if shape is None:
+            return None
+        if self.per_step:
+            return (shape[1],), (shape[2] if len(shape) == 3 else None)
+        if len(shape) == 3:
+            return tuple(shape[1:]), None
+        return tuple(shape[1:-1]), shape[-1]
 
     def to_dict(self) -> dict[str, object]:
         return {
