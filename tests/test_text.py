@@ -26,6 +26,7 @@ from outhead.text_features import (
     describe_text,
     is_free_text,
 )
+from tests.conftest import ROOT
 from tests.test_images import check_golden, render_in
 from tests.test_render import ruff
 from tests.text_data import TOPICS, reviews, write_csv
@@ -258,6 +259,27 @@ def test_tables_without_text_render_as_before(tmp_path: Path) -> None:
     result = invoke(str(write_csv(tmp_path / "t.csv", rows)), "--target", "label")
     assert result.exit_code == 0, result.stderr
     assert "TEXT_COLUMNS" not in result.stdout and "free text" not in result.stderr
+
+
+def test_readme_free_text_example_is_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = (
+        "$ outhead scaffold sample_data/reviews_table.csv --target sentiment "
+        "--out reviews/train.py\n"
+    )
+    start = readme.index(command) + len(command)
+    shown = readme[start : readme.index("```", start)].splitlines()
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "train.py"
+    result = invoke("sample_data/reviews_table.csv", "--target", "sentiment", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == shown[0]
+    assert shown[0].startswith("note: column 'review' read as free text")
+    script = out.read_text()
+    for line in ('TEXT_COLUMNS = ["review"]', "MAX_TOKENS = 20_000", "MAX_WORDS = 256"):
+        assert line in script and line in readme
 
 
 # --- the rendered script ------------------------------------------------------------------------
