@@ -6,13 +6,21 @@ comes from the :class:`Recommendation` it returns, including the Keras source li
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from outhead.diagnostics import Diagnostic
 from outhead.layout import Layout, LayoutKind, Task, balanced_class_weight
+from outhead.priors import (
+    FOCAL_BELOW,
+    bias_why,
+    focal_note,
+    focal_option,
+    initial_bias,
+    rarest_share,
+    skew_note,
+)
 from outhead.stats import DISTINCT_CAP, ColumnStats
 
 Decision = Literal["identity", "threshold", "argmax", "per-label-threshold"]
@@ -77,13 +85,17 @@ class Head:
     loss_class: str
     """Class name under ``keras.losses`` (``BinaryCrossentropy``)."""
     from_logits: bool = False
+    layer: Literal["Dense", "Conv2D", "Conv3D"] = "Dense"
+    """The output layer: ``Dense`` for rows (and per step), a 1×1 ``Conv2D``/``Conv3D`` for
+    one output per pixel/voxel of a map."""
 
     def layer_code(self, module: str = "keras.layers", *, bare_linear: bool = False) -> str:
         """``keras.layers.Dense(6, activation="softmax")``; ``Dense(6)`` for a linear output
-        with ``bare_linear``."""
+        with ``bare_linear``; ``Conv2D(3, 1, activation="softmax")`` per pixel of a map."""
+        kernel = "" if self.layer == "Dense" else ", 1"
         if bare_linear and self.activation == "linear":
-            return f"{module}.Dense({self.units})"
-        return f'{module}.Dense({self.units}, activation="{self.activation}")'
+            return f"{module}.{self.layer}({self.units}{kernel})"
+        return f'{module}.{self.layer}({self.units}{kernel}, activation="{self.activation}")'
 
     @property
     def probabilities(self) -> Literal["sigmoid", "softmax"] | None:
@@ -153,21 +165,27 @@ class Recommendation:
     initial_bias: tuple[float, ...] | None = None
     """The output layer's starting bias, one per unit, from the target's priors (see
     :func:`initial_bias`); None where the default zeros are right or the data cannot say."""
+    position_weight: dict[int, float] | None = None
+    """Maps: balanced weights per class id, for a per-position ``sample_weight`` (Keras'
+    ``class_weight`` does not apply to maps); None for rows and balanced maps."""
 
     @property
     def task(self) -> Task:
         return self.layout.task
 
     def layer_code(self, module: str = "keras.layers") -> str:
-        """The output layer with its ``bias_initializer`` when the priors call for one:
-        ``keras.layers.Dense(1, activation="sigmoid",
-        bias_initializer=keras.initializers.Constant([-3.1781]))``."""
+        """The output layer, with ``bias_initializer=...Constant([...])`` when set."""
         code = self.head.layer_code(module)
         if self.initial_bias is None:
             return code
         initializers = module.rsplit(".", 1)[0] + ".initializers"
         bias = _py(list(self.initial_bias))
         return f"{code[:-1]}, bias_initializer={initializers}.Constant({bias}))"
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """One example's output: ``(units,)`` for rows, ``(H, W, units)`` for a map."""
+        return (*(self.layout.map_shape or ()), self.head.units)
 
     def compile_code(self, keras: str = "keras") -> str:
         """The ``model.compile(...)`` call with the loss object and explicit metric objects."""
@@ -200,6 +218,12 @@ class Recommendation:
             ),
             "n_rows": layout.n_rows,
             "columns": list(layout.columns),
+            "output_shape": list(self.output_shape),
+            "position_weight": (
+                {str(k): v for k, v in self.position_weight.items()}
+                if self.position_weight
+                else None
+            ),
             "layer_code": self.layer_code(),
             "initial_bias": list(self.initial_bias) if self.initial_bias is not None else None,
             "compile_code": self.compile_code(),
@@ -383,6 +407,8 @@ def head_for(
 
 def _plain_head(layout: Layout, *, from_logits: bool, two_node: bool) -> Head:
     task, kind, k = layout.task, layout.kind, layout.n_outputs
+    if layout.is_map:
+        return _map_head(layout, from_logits)
     if task == Task.REGRESSION:
         return _head(k, "linear", _MSE)
     if task == Task.BOUNDED_REGRESSION:
@@ -429,18 +455,11 @@ def recommend(
     """
     diags = list(layout.diagnostics)
     from_logits, two_node = _applicable_options(layout, from_logits, two_node, diags)
-    if focal and not layout.is_classification:
-        diags.append(
-            Diagnostic(
-                "option-ignored",
-                f"--loss focal applies to classification heads, not to {layout.task.value}",
-                None,
-                "note",
-            )
-        )
-        focal = False
+    focal = focal_option(layout, focal, diags)
     head = head_for(layout, from_logits=from_logits, two_node=two_node, focal=focal)
     task = layout.task
+    if layout.is_map:
+        return _recommend_map(layout, head, from_logits, tuple(diags))
     if task == Task.REGRESSION:
         part = _regression(layout, head)
     elif task == Task.BOUNDED_REGRESSION:
@@ -455,7 +474,7 @@ def recommend(
         part = _focal_reading(part, head)
     why = part.why
     alternatives = part.alternatives
-    rare = _rarest_share(layout)
+    rare = rarest_share(layout)
     if not focal and rare is not None and rare < FOCAL_BELOW:
         alternatives.append(_focal_alternative(layout, from_logits, two_node, rare))
     if from_logits:
@@ -469,7 +488,7 @@ def recommend(
     if weights and task not in (Task.BINARY, Task.MULTICLASS):
         weights = None
     bias = initial_bias(layout, head, weighted=bool(weights))
-    why.append(_bias_why(head, bias, weighted=bool(weights)))
+    why.append(bias_why(head, bias, weighted=bool(weights)))
     return Recommendation(
         layout=layout,
         head=head,
@@ -491,6 +510,16 @@ def _applicable_options(
 ) -> tuple[bool, bool]:
     """``from_logits`` and ``two_node`` where they apply; a note in ``diags`` where not."""
     task, kind = layout.task, layout.kind
+    if two_node and layout.is_map:
+        diags.append(
+            Diagnostic(
+                "option-ignored",
+                f"--two-node applies to a binary label vector; this target is a {kind.value}",
+                None,
+                "note",
+            )
+        )
+        two_node = False
     if task in (Task.REGRESSION, Task.BOUNDED_REGRESSION) and (from_logits or two_node):
         flag = "--from-logits" if from_logits else "--two-node"
         diags.append(
@@ -734,123 +763,6 @@ def _is_count(layout: Layout) -> bool:
     return col.all_integer and (col.minimum or 0) >= 0
 
 
-# --------------------------------------------------------------------------------------------
-# The initial output bias
-# --------------------------------------------------------------------------------------------
-
-#: Priors are clipped to [PRIOR_CLIP, 1 - PRIOR_CLIP] before their log: a class or label that
-#: never (or always) occurs gives a bias of about -9.2 (+9.2), not an infinity.
-PRIOR_CLIP = 1e-4
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, PRIOR_CLIP), 1.0 - PRIOR_CLIP)
-    return math.log(p / (1.0 - p))
-
-
-def _bias_why(head: Head, bias: tuple[float, ...] | None, *, weighted: bool) -> str:
-    """Why the output layer starts from this bias (or from zeros)."""
-    if weighted:
-        return (
-            "no initial bias: with class_weight every class weighs the same in the loss, so "
-            "the zero bias (equal probabilities) is already the prior the loss sees"
-        )
-    if bias is None:
-        return "no initial bias: the default zeros (the data gives no prior to start from)"
-    if head.probabilities == "sigmoid":
-        rule = "log(p / (1 - p)) of each label's share p of the rows"
-    elif head.probabilities == "softmax":
-        rule = "the log of each class's share of the rows"
-    elif head.activation == "sigmoid":
-        rule = "the logit of the target mean"
-    else:
-        rule = "the target mean (standardize the target and it is 0)"
-    return (
-        f"bias_initializer: {rule}, so the untrained model already outputs the priors and "
-        "the first epochs do not go into learning them"
-    )
-
-
-def initial_bias(layout: Layout, head: Head, *, weighted: bool = False) -> tuple[float, ...] | None:
-    """The output layer's starting bias, so that the untrained model already outputs the priors.
-
-    With zero biases a sigmoid starts at 0.5 and a softmax at 1/K: on a target with 3 %
-    positives the first epochs are spent learning the base rate. Starting from the priors
-    instead (Karpathy's "init well"), the first loss is the entropy of the labels.
-
-    * sigmoid (binary, multi-label): ``log(p / (1 - p))`` per unit, p the share of rows where
-      the label is on;
-    * softmax: ``log(p_k)``, centred to sum to 0 (a softmax ignores a constant shift);
-    * linear regression: the target mean per column (in the target's own units: the Keras
-      lines of ``inspect`` do not standardize; the scaffolded script does, and starts at 0);
-    * sigmoid regression in [0, 1]: the logit of the mean.
-
-    Priors are clipped to [:data:`PRIOR_CLIP`, 1 - :data:`PRIOR_CLIP`]. None when the default
-    zeros are right or the data cannot say: with ``class_weight`` (balanced weights make the
-    priors the loss sees uniform), soft-label targets, other heads, no statistics. Values are
-    rounded to 4 decimals.
-    """
-    if weighted:
-        return None
-    k, probabilities = head.units, head.probabilities
-    counts, n = layout.class_counts, layout.n_rows
-    if probabilities == "sigmoid" and head.loss_class in _PROBABILITIES and counts and n > 0:
-        positives = counts[1:] if layout.task == Task.BINARY and len(counts) == 2 else counts
-        if len(positives) != k:
-            return None
-        total = sum(counts) if layout.task == Task.BINARY else n
-        return tuple(round(_logit(c / total), 4) for c in positives)
-    if probabilities == "softmax" and counts and len(counts) == k and sum(counts) > 0:
-        logs = [math.log(min(max(c / sum(counts), PRIOR_CLIP), 1.0)) for c in counts]
-        centre = sum(logs) / k
-        return tuple(round(v - centre, 4) for v in logs)
-    if probabilities is None and layout.stats is not None and head.loss_class == "MeanSquaredError":
-        means = []
-        for col in layout.stats.columns:
-            present = layout.stats.n_rows - col.n_missing
-            if not col.is_numeric or present <= 0:
-                return None
-            means.append(col.total / present)
-        if len(means) != k:
-            return None
-        if head.activation == "sigmoid":
-            return tuple(round(_logit(m), 4) for m in means)
-        if head.activation == "linear":
-            return tuple(round(m, 4) for m in means)
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# Focal loss
-# --------------------------------------------------------------------------------------------
-
-#: inspect offers a focal loss as an alternative when the rarest class (single-label) or the
-#: rarer side of the rarest label (multi-label: on or off) holds under this share of the rows.
-FOCAL_BELOW = 0.05
-
-
-def _rarest_share(layout: Layout) -> float | None:
-    """The share of the rows of the rarest class, or of the rarer value of the rarest label."""
-    counts = layout.class_counts
-    if not counts or not layout.is_classification:
-        return None
-    if layout.task == Task.MULTILABEL:
-        n = layout.n_rows
-        return min(min(c, n - c) for c in counts) / n if n > 0 else None
-    total = sum(counts)
-    return min(counts) / total if total > 0 else None
-
-
-def _focal_note(head: Head) -> str:
-    if head.loss_class == "CategoricalFocalCrossentropy":
-        return (
-            "CategoricalFocalCrossentropy has no sparse form: one-hot encode class ids first "
-            f"(keras.utils.to_categorical(y, {head.units})) and use CategoricalAccuracy; "
-            "outhead scaffold --loss focal does it"
-        )
-    return "outhead scaffold --loss focal renders it"
-
-
 def _focal_alternative(
     layout: Layout, from_logits: bool, two_node: bool, rare: float
 ) -> Alternative:
@@ -869,7 +781,7 @@ def _focal_alternative(
         f"the rarest {what} holds {rare:.1%} of the rows (under {FOCAL_BELOW:.0%}): a focal "
         "loss scales each row's cross-entropy by (1 - p)^gamma (gamma=2), so the many easy "
         "rows of the common values stop drowning out the rare ones",
-        _focal_note(head),
+        focal_note(head),
     )
 
 
@@ -887,34 +799,198 @@ def _focal_reading(part: _Reading, head: Head) -> _Reading:
 
 
 # --------------------------------------------------------------------------------------------
-# Skewed regression targets
+# Maps: one output per position (pixel, voxel, step); see outhead.layout.maps
 # --------------------------------------------------------------------------------------------
 
-#: A target column whose skewness is at least this (in absolute value) is called skewed.
-SKEWED_FROM = 1.0
 
+def _map_head(layout: Layout, from_logits: bool) -> Head:
+    """The head of a map: the head of one position, applied at every position.
 
-def skew_note(layout: Layout) -> str | None:
-    """Why a skewed regression target calls for Huber or a log transform; None if none is.
-
-    The skewness comes from the histogram gathered in the read (:mod:`outhead.stats.histogram`).
-    A log transform is suggested only for a right tail on values that are all >= 0.
+    A 1×1 ``Conv2D`` (``Conv3D`` for volumes) maps the features of each pixel to its outputs;
+    for steps (``--per-step``) ``Dense`` does the same, as it acts on the last axis only.
     """
-    if layout.stats is None:
-        return None
-    notes = []
-    for col in layout.stats.columns:
-        skew = col.histogram.skewness() if col.histogram is not None else None
-        if skew is None or abs(skew) < SKEWED_FROM:
-            continue
-        side = "right" if skew > 0 else "left"
-        text = f"'{col.name}' is skewed to the {side} (skewness {skew:.2f})"
-        if skew > 0 and (col.minimum or 0) >= 0:
-            text += (
-                ": its long tail dominates the squared error; use Huber, or train on "
-                "np.log1p(y) and predict np.expm1(output)"
+    kind, k = layout.kind, layout.n_outputs
+    layer: Literal["Dense", "Conv2D", "Conv3D"] = (
+        "Dense" if layout.per_step else "Conv3D" if len(layout.map_shape or ()) == 3 else "Conv2D"
+    )
+    if kind == LayoutKind.BINARY_MASK:
+        head = _head(1, "sigmoid", _BCE, from_logits)
+    elif kind == LayoutKind.CLASS_MAP:
+        head = _head(k, "softmax", _SCCE, from_logits)
+    elif kind in (LayoutKind.ONE_HOT_MAP, LayoutKind.PROBABILITY_MAP):
+        head = _head(k, "softmax", _CCE, from_logits)
+    elif kind == LayoutKind.MULTI_HOT_MAP:
+        head = _head(k, "sigmoid", _BCE, from_logits)
+    elif kind == LayoutKind.BOUNDED_MAP:
+        head = _head(k, "sigmoid", _MSE)
+    else:
+        head = _head(k, "linear", _MSE)
+    return replace(head, layer=layer)
+
+
+def _map_metrics(layout: Layout, head: Head) -> tuple[MetricSpec, ...]:
+    """Per-position metrics: accuracy over every pixel/step, and the IoU for masks."""
+    kind, k = layout.kind, head.units
+    logits = head.from_logits
+    if kind == LayoutKind.BINARY_MASK:
+        # IoU of the foreground (class 1): accuracy is flattered by a large background
+        return (
+            MetricSpec("BinaryAccuracy", "binary_accuracy", (("threshold", 0.0 if logits
+                                                              else 0.5),)),
+            MetricSpec(
+                "BinaryIoU",
+                "binary_io_u",
+                (("target_class_ids", [1]), ("threshold", 0.0 if logits else 0.5)),
+            ),
+        )
+    if kind == LayoutKind.CLASS_MAP:
+        return (
+            MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),
+            MetricSpec("MeanIoU", "mean_io_u", (("num_classes", k), ("sparse_y_pred", False))),
+        )
+    if kind == LayoutKind.ONE_HOT_MAP:
+        return (
+            MetricSpec("CategoricalAccuracy", "categorical_accuracy"),
+            MetricSpec("OneHotMeanIoU", "one_hot_mean_io_u", (("num_classes", k),)),
+        )
+    if kind == LayoutKind.PROBABILITY_MAP:
+        return (MetricSpec("CategoricalAccuracy", "categorical_accuracy"),)
+    if kind == LayoutKind.MULTI_HOT_MAP:
+        t = 0.0 if logits else 0.5
+        return (
+            MetricSpec("BinaryAccuracy", "binary_accuracy", (("threshold", t),)),
+            MetricSpec("Precision", "precision", (("thresholds", t),)),
+            MetricSpec("Recall", "recall", (("thresholds", t),)),
+        )
+    if kind == LayoutKind.BOUNDED_MAP:
+        return (_REGRESSION_METRICS[1], _REGRESSION_METRICS[0])
+    return _REGRESSION_METRICS
+
+
+def map_shape_text(layout: Layout, units: int | None = None) -> str:
+    """``(n, 32, 32)`` or ``(n, 32, 32, 3)``: how a map's target array is shaped."""
+    dims = ["n", *(str(d) for d in layout.map_shape or ())]
+    if units is not None:
+        dims.append(str(units))
+    elif layout.map_channels is not None:
+        dims.append(str(layout.map_channels))
+    return "(" + ", ".join(dims) + ")"
+
+
+def _map_shape_why(layout: Layout, head: Head) -> str:
+    """How the target's shape meets the output's: (n, H, W) against (n, H, W, 1)."""
+    y, out = map_shape_text(layout), map_shape_text(layout, head.units)
+    kind = layout.kind
+    where = "step" if layout.per_step else "position"
+    if kind == LayoutKind.CLASS_MAP:
+        if layout.map_channels == 1:
+            return (
+                f"shapes: the target is {y}, class ids with a channel axis of 1, and the output "
+                f"{out}; the sparse loss reads the trailing 1 as the class axis of the ids "
+                f"(y.squeeze(-1) gives the {map_shape_text(replace(layout, map_channels=None))}"
+                " form, which works the same)"
             )
-        else:
-            text += ": its long tail dominates the squared error; use Huber"
-        notes.append(text)
-    return "; ".join(notes) if notes else None
+        return (
+            f"shapes: the target is {y}, one class id per {where} without a channel axis, and "
+            f"the output {out}: the sparse loss wants exactly one axis less in the target "
+            f"(an {map_shape_text(replace(layout, map_channels=1))} array works too)"
+        )
+    if kind == LayoutKind.BINARY_MASK:
+        return (
+            f"shapes: the target is {y} and the output {out}; Keras 3 adds or drops a trailing "
+            "axis of 1 to match them, so (n, H, W) and (n, H, W, 1) masks both work"
+        )
+    return f"shapes: the target is {y} and the output {out}: the same shape, position by position"
+
+
+def _recommend_map(
+    layout: Layout, head: Head, from_logits: bool, diags: tuple[Diagnostic, ...]
+) -> Recommendation:
+    """The recommendation for a map: the head of one position, at every position."""
+    from outhead.layout.maps import position_weights
+
+    kind, k = layout.kind, head.units
+    where = "step" if layout.per_step else "position"
+    layer_why = (
+        "Dense acts on the last axis, so it gives the outputs of each step"
+        if head.layer == "Dense"
+        else f"a 1×1 {head.layer} gives the outputs of each pixel from its features"
+    )
+    metrics = _map_metrics(layout, head)
+    alternatives: list[Alternative] = []
+    if kind == LayoutKind.BINARY_MASK:
+        decision: Decision = "threshold"
+        text = f"each {where} is 1 when its p >= 0.5, else 0"
+        why = [
+            f"1 unit per {where}: a 0/1 mask needs one probability ({layer_why})",
+            f"sigmoid activation: the output at each {where} is P(1)",
+            "binary cross-entropy: the loss of a yes/no label, averaged over positions; "
+            "BinaryIoU(target_class_ids=[1]) scores the foreground, which accuracy hides",
+        ]
+        two = replace(_head(2, "softmax", _SCCE), layer=head.layer)
+        alternatives.append(Alternative(
+            "two classes", two,
+            (MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),
+             MetricSpec("MeanIoU", "mean_io_u", (("num_classes", 2), ("sparse_y_pred", False)))),
+            "2 softmax units per position give P(background) and P(foreground); the same "
+            "model with twice the weights in the last layer",
+        ))
+    elif kind in (LayoutKind.CLASS_MAP, LayoutKind.ONE_HOT_MAP, LayoutKind.PROBABILITY_MAP):
+        decision, text = "argmax", f"the class of each {where} = argmax over its {k} outputs"
+        loss = (
+            "sparse categorical cross-entropy: one class id per position"
+            if kind == LayoutKind.CLASS_MAP
+            else "categorical cross-entropy: one-hot (or soft) channels per position"
+        )
+        why = [
+            f"{k} units per {where}: one per class ({layer_why})",
+            f"softmax activation: the {k} outputs of each {where} are one distribution",
+            loss + "; MeanIoU averages the overlap of each class, which the background share "
+            "does not flatter",
+        ]
+    elif kind == LayoutKind.MULTI_HOT_MAP:
+        decision, text = "per-label-threshold", f"each channel of each {where} is on when p >= 0.5"
+        why = [
+            f"{k} units per {where}: one per channel ({layer_why})",
+            "sigmoid activation: the channels are independent masks that may overlap",
+            "binary cross-entropy: one binary loss per channel and position",
+        ]
+    else:
+        decision, text = "identity", f"the outputs are the values of each {where}"
+        why = [
+            f"{k} unit{'s' if k > 1 else ''} per {where} ({layer_why})",
+            "sigmoid activation: keeps every value inside [0, 1]"
+            if kind == LayoutKind.BOUNDED_MAP
+            else "linear activation: the values are free to take any value",
+            "mean squared error, averaged over positions",
+        ]
+    why.append(_map_shape_why(layout, head))
+    if from_logits and layout.is_classification:
+        why[1] = (
+            "linear activation with from_logits=True: the loss applies "
+            f"{head.probabilities} itself, in a numerically stable form"
+        )
+    elif layout.is_classification:
+        lh = replace(head, activation="linear", from_logits=True)
+        alternatives.append(Alternative(
+            "logits, numerically stable", lh, _map_metrics(layout, lh),
+            "the loss applies the activation itself, in a stable form (a sigmoid or softmax "
+            "saturates in float32 and stops the gradient of confidently wrong positions)",
+            "thresholds move to 0.0 on logits; argmax metrics read logits as they are",
+        ))
+    return Recommendation(
+        layout=layout,
+        head=head,
+        metrics=metrics,
+        decision=decision,
+        decision_text=text,
+        threshold=(0.0 if from_logits else 0.5)
+        if decision in ("threshold", "per-label-threshold")
+        else None,
+        report=("per-class IoU",) if decision == "argmax" else (),
+        class_weight=None,
+        alternatives=tuple(alternatives),
+        why=tuple(why),
+        diagnostics=diags,
+        position_weight=position_weights(layout),
+    )

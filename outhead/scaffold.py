@@ -8,6 +8,7 @@ CLI to show. Neither TensorFlow nor pandas is imported on this path.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,9 +17,17 @@ from outhead.errors import ColumnError, OutheadError, UsageError
 from outhead.reading import is_row_index
 from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
+from outhead.render_segment import SegmentPlan
 from outhead.stats import Source
+from outhead.text_features import (
+    TextPlan,
+    check_override_columns,
+    text_columns_to_scan,
+    text_plan,
+)
 
 if TYPE_CHECKING:
+    from outhead.multi import MultiRecommendation
     from outhead.render_images import ImageOptions
 
 STREAM_HINT_BYTES = 2_000_000_000
@@ -32,12 +41,15 @@ class ScaffoldResult:
 
     script: str
     recommendation: Recommendation
-    plan: HeadPlan
-    """The head the script builds (the recommendation after ``--two-node``/``--from-logits``)."""
+    plan: HeadPlan | SegmentPlan
+    """The head the script builds (the recommendation after ``--two-node``/``--from-logits``;
+    a :class:`~outhead.render_segment.SegmentPlan` for masks)."""
     target: Source
     features: FeatureSpec
     notes: tuple[str, ...]
     """Remarks for stderr (a row index left out), one sentence each."""
+    multi: MultiRecommendation | None = None
+    """Several outputs (``recommendation`` and ``plan`` are then those of the first)."""
 
 
 def scaffold_script(
@@ -54,6 +66,10 @@ def scaffold_script(
     options: ScaffoldOptions | None = None,
     script_dir: str | None = None,
     image_options: ImageOptions | None = None,
+    text: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    outputs: bool = False,
+    per_step: bool = False,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -72,6 +88,13 @@ def scaffold_script(
             directory.
         image_options: ``--augment`` and ``--image-size``, for images (an image array as the
             features, or a folder of class folders as the target); ignored otherwise.
+        text, categorical: ``--text`` and ``--categorical``: feature columns read as free
+            text, or as categories, whatever :func:`outhead.text_features.is_free_text` says.
+        outputs: each target column is its own output (``--outputs``); without it, target
+            columns of mixed kinds are several outputs too (see :mod:`outhead.multi`), and the
+            script is ``train_multi.py.jinja``'s.
+        per_step: ``--per-step``: the target is (examples, steps) of class ids, its features
+            an (examples, steps, features) array.
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -95,11 +118,14 @@ def scaffold_script(
         header=header,
         sep=sep,
         task=task,
+        per_step=per_step,
         options=options,
         image_options=image_options,
         script_dir=script_dir,
     )
     if images is not None:
+        if text or categorical:
+            raise UsageError("--text and --categorical apply to tables of features, not images")
         return images
     if features_path is None and not target_columns:
         raise UsageError(
@@ -107,18 +133,27 @@ def scaffold_script(
             "the other columns of the same table"
         )
     try:
-        recommendation, source = inspect_for_scaffold(
-            target_path,
-            columns=target_columns,
-            key=key,
-            header=header,
-            sep=sep,
-            task=task,
-            from_logits=options.from_logits,
-            two_node=options.two_node,
-        )
+        if target_columns or outputs:
+            found = _inspect_targets(
+                target_path, target_columns, key, header, sep, task, options, outputs
+            )
+        else:
+            found = inspect_for_scaffold(
+                target_path, columns=target_columns, key=key, header=header, sep=sep,
+                task=task, from_logits=options.from_logits, two_node=options.two_node,
+                per_step=per_step,
+            )
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
+    if not isinstance(found, tuple):
+        if text or categorical:
+            raise UsageError(
+                "--text and --categorical apply to scripts of one output; this target is "
+                "several outputs (their script reads text columns as categories)"
+            )
+        return _scaffold_outputs(found, features_path, drop, features_key, options, script_dir)
+    recommendation, source = found
+    _refuse_map(recommendation, target_path, per_step)
     notes: list[str] = []
     if features_path is None:
         features = table_features(source, drop, notes)
@@ -127,6 +162,25 @@ def scaffold_script(
             describe_feature_file(features_path, key=features_key), drop, notes
         )
         check_row_counts(recommendation.layout.n_rows, source, features.source, features_key)
+    features = dataclasses.replace(
+        features, text=read_text_plan(features, text, categorical, features_key)
+    )
+    notes.extend(features.text.evidence)
+    return _render_table(recommendation, source, features, options, script_dir, notes,
+                         images_options=image_options != _image_options())
+
+
+def _render_table(
+    recommendation: Recommendation,
+    source: Source,
+    features: FeatureSpec,
+    options: ScaffoldOptions,
+    script_dir: str | None,
+    notes: list[str],
+    *,
+    images_options: bool,
+) -> ScaffoldResult:
+    """The tabular script, and the notes about the options that did not apply or the size."""
     script = render_script(
         recommendation,
         target_source=source,
@@ -142,9 +196,107 @@ def scaffold_script(
             f"{features.source.path} is {size / 1e9:.1f} GB: the script loads it whole; "
             "--stream writes one that reads it in chunks, in flat memory"
         )
-    if image_options != _image_options():
+    if images_options:
         notes.append("--augment and --image-size apply to images; these features are a table")
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
+
+
+def _refuse_map(recommendation: Recommendation, target_path: str, per_step: bool) -> None:
+    """A map target (one label per pixel or step) needs array features, not a table."""
+    if not recommendation.layout.is_map:
+        return
+    raise UsageError(
+        f"a {recommendation.layout.kind.value} has one label per "
+        + (
+            "step: its features must be an array --features X.npy of shape (n, steps, "
+            "features)"
+            if per_step
+            else "pixel: its features must be an image array, --features IMAGES.npy of "
+            "shape (n, H, W[, C])"
+        ),
+        path=target_path,
+    )
+
+
+def _inspect_targets(
+    path: str,
+    columns: Sequence[str] | None,
+    key: str | None,
+    header: bool | None,
+    sep: str | None,
+    task: str | None,
+    options: ScaffoldOptions,
+    outputs: bool,
+) -> tuple[Recommendation, Source] | MultiRecommendation:
+    """One target (with its source) or several outputs, by :func:`outhead.multi.inspect_targets`."""
+    from outhead.multi import MultiRecommendation, inspect_targets
+    from outhead.reading import ReadOptions
+
+    read = ReadOptions(
+        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep
+    )
+    found = inspect_targets(
+        path,
+        read,
+        outputs=outputs,
+        task=task,
+        from_logits=options.from_logits,
+        two_node=options.two_node,
+    )
+    if isinstance(found, MultiRecommendation):
+        return found
+    stats = found.layout.stats
+    if stats is None:  # pragma: no cover - inspect_target always keeps the statistics
+        raise UsageError("inspect did not say how the target was read", path=path)
+    return found, stats.source
+
+
+def _scaffold_outputs(
+    multi: MultiRecommendation,
+    features_path: str | None,
+    drop: Sequence[str],
+    features_key: str | None,
+    options: ScaffoldOptions,
+    script_dir: str | None,
+) -> ScaffoldResult:
+    """The script of several outputs (``templates/train_multi.py.jinja``).
+
+    Raises:
+        UsageError: a target column that is also a feature column of the features file, or
+            what :func:`outhead.render_multi.render_multi_script` refuses.
+    """
+    from dataclasses import replace
+
+    from outhead.render_multi import plan_outputs, render_multi_script
+
+    first = multi.outputs[0].recommendation
+    stats = first.layout.stats
+    if stats is None:  # pragma: no cover - inspect_target always keeps the statistics
+        raise UsageError("inspect did not say how the target was read")
+    columns = tuple(o.column for o in multi.outputs)
+    source = replace(stats.source, columns=columns)
+    notes: list[str] = []
+    if features_path is None:
+        features = table_features(source, drop, notes)
+    else:
+        features = file_features(
+            describe_feature_file(features_path, key=features_key), drop, notes
+        )
+        listed = features.columns or features.source.all_columns
+        both = [c for c in columns if c in listed]
+        if both:
+            raise UsageError(
+                f"column {both[0]!r} is a target and also a feature of {features_path}: the "
+                f"model would read the answer; leave it out with --drop {both[0]}"
+            )
+        check_row_counts(first.layout.n_rows, source, features.source, features_key)
+    plans = plan_outputs(multi, options)
+    script = render_multi_script(
+        multi, target_source=source, features=features, options=options, script_dir=script_dir
+    )
+    return ScaffoldResult(
+        script, first, plans[0].plan, source, features, tuple(notes), multi=multi
+    )
 
 
 def _image_options() -> ImageOptions:
@@ -190,6 +342,7 @@ def _image_scaffold(
                 task=kw["task"],
                 from_logits=options.from_logits,
                 two_node=options.two_node,
+                per_step=kw["per_step"],
             )
         except OutheadError as exc:
             raise scaffold_error(exc, separate_features=True) from None
@@ -215,6 +368,7 @@ def inspect_for_scaffold(
     task: str | None,
     from_logits: bool = False,
     two_node: bool = False,
+    per_step: bool = False,
 ) -> tuple[Recommendation, Source]:
     """Run ``outhead inspect``'s core and return the recommendation with the target's source.
 
@@ -225,7 +379,8 @@ def inspect_for_scaffold(
     from outhead.reading import ReadOptions
 
     read = ReadOptions(
-        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep
+        columns=tuple(columns) if columns else None, key=key, header=header, sep=sep,
+        per_step=per_step,
     )
     recommendation = inspect_target(
         path,
@@ -343,6 +498,35 @@ def feature_row_count(path: str, *, key: str | None, header: bool | None) -> int
         read = ReadOptions(columns=("0",), key=key, header=header)
         n_rows = scan_target(path, read, matrix=False).n_rows
     return n_rows
+
+
+def read_text_plan(
+    features: FeatureSpec,
+    text: Sequence[str],
+    categorical: Sequence[str],
+    features_key: str | None,
+) -> TextPlan:
+    """Which feature columns are free text: the text columns are read once more, for their
+    distinct values and lengths in words (:func:`outhead.text_features.text_plan`).
+
+    Raises:
+        ColumnError: a ``--text`` or ``--categorical`` column that is not a feature column.
+        UsageError: a column given to both, or a ``--text`` column of numbers.
+    """
+    source = features.source
+    names = list(features.columns if features.columns is not None else source.all_columns)
+    check_override_columns(names, source, text, categorical)
+    from outhead.reading import ReadOptions, read_schema, scan_target
+
+    key = features_key if not features.in_target_file else source.key
+    schema = read_schema(source.path, key=key, header=source.header)
+    wanted = text_columns_to_scan(names, schema.source.all_columns, schema.types, text)
+    if not wanted:
+        return text_plan(names, (), text=text, categorical=categorical)
+    # An exact column name always wins over an index or a glob of the same spelling.
+    read = ReadOptions(columns=tuple(wanted), key=key, header=source.header, text_profile=True)
+    stats = scan_target(source.path, read, matrix=False)
+    return text_plan(names, stats.columns, text=text, categorical=categorical)
 
 
 def describe_feature_file(path: str, *, key: str | None = None) -> Source:

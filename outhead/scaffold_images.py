@@ -14,11 +14,12 @@ from outhead.image_folder import folder_layout
 from outhead.recommend import Recommendation, recommend
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head
 from outhead.render_images import ImageOptions, render_image_script
+from outhead.render_segment import SegmentPlan
 from outhead.stats import Source
 
 #: What :class:`outhead.scaffold.ScaffoldResult` is made of: script, recommendation, plan,
 #: target source, features, notes.
-Parts = tuple[str, Recommendation, HeadPlan, Source, FeatureSpec, tuple[str, ...]]
+Parts = tuple[str, Recommendation, HeadPlan | SegmentPlan, Source, FeatureSpec, tuple[str, ...]]
 
 
 def scaffold_image_array(
@@ -48,6 +49,15 @@ def scaffold_image_array(
         raise UsageError("--drop names columns; an image array has none", path=features_path)
     images = describe_image_array(features_path, key=features_key)
     recommendation, source = recommend_target()
+    if recommendation.layout.is_map:
+        # masks (one label per pixel): the segmentation script (outhead.render_segment)
+        from outhead.render_segment import scaffold_segment
+
+        script, segment_plan, segment_notes = scaffold_segment(
+            recommendation, source, images, options=options, script_dir=script_dir
+        )
+        return (script, recommendation, segment_plan, source,
+                _array_features(features_path, images.key), segment_notes)
     n_target = recommendation.layout.n_rows
     if images.n_images != n_target:
         raise UsageError(
@@ -79,16 +89,15 @@ def scaffold_image_array(
             "channels last itself (a Permute layer), so it takes the array as stored"
         )
     notes.extend(plan.notes)
-    features = FeatureSpec(
-        Source(
-            path=features_path,
-            format="npz" if images.key else "npy",
-            columns=(),
-            all_columns=(),
-            key=images.key,
-        )
+    return (script, recommendation, plan, source, _array_features(features_path, images.key),
+            tuple(notes))
+
+
+def _array_features(path: str, key: str | None) -> FeatureSpec:
+    """The features of an image array: the array, no columns."""
+    return FeatureSpec(
+        Source(path=path, format="npz" if key else "npy", columns=(), all_columns=(), key=key)
     )
-    return script, recommendation, plan, source, features, tuple(notes)
 
 
 def scaffold_image_folder(

@@ -6,6 +6,7 @@ layouts without reading a file, so every rule can be tested in a table.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from outhead.layout import Layout, LayoutKind, Task
@@ -131,3 +132,24 @@ def one_hot_matrix(
         off_one_rows=tuple(sorted(zero_rows + double_rows))[:5],
         n_rows_with_missing=0,
     )
+
+
+# Maps (one target per pixel or step): the layouts outhead.layout.maps makes from (n, 4, 4),
+# (n, 4, 4, 3) and (n, 7) arrays, with counts over the positions.
+def map_layout(base: Layout, shape: tuple[int, ...], channels: int | None = None,
+               per_step: bool = False) -> Layout:
+    """``base`` as a map of ``shape`` positions per example."""
+    return replace(base, map_shape=shape, map_channels=channels, per_step=per_step)
+
+
+CMAP3 = map_layout(layout(LayoutKind.CLASS_MAP, Task.MULTICLASS, classes=(0, 1, 2),
+                          counts=(1200, 200, 200)), (4, 4))
+CMAP3_1 = replace(CMAP3, map_channels=1)
+MASK = map_layout(layout(LayoutKind.BINARY_MASK, Task.BINARY, classes=(0, 1), counts=(1300, 300),
+                         n_outputs=1), (4, 4))
+OHMAP3 = map_layout(layout(LayoutKind.ONE_HOT_MAP, Task.MULTICLASS, classes=("0", "1", "2")),
+                    (4, 4), 3)
+MHMAP3 = map_layout(layout(LayoutKind.MULTI_HOT_MAP, Task.MULTILABEL, classes=("0", "1", "2")),
+                    (4, 4), 3)
+STEPS3 = map_layout(layout(LayoutKind.CLASS_MAP, Task.MULTICLASS, classes=(0, 1, 2)), (7,),
+                    per_step=True)

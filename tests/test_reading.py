@@ -449,9 +449,10 @@ def test_npy_big_endian_and_float16(tmp_path: Path) -> None:
     assert col(scan_target(tmp_path / "h.npy")).counts == {0.5: 1, 1: 1}
 
 
-def test_npy_three_dims_is_refused(tmp_path: Path) -> None:
-    np.save(tmp_path / "t.npy", np.zeros((2, 2, 2)))
-    with pytest.raises(FormatError, match="3 dimensions"):
+def test_npy_six_dims_is_refused(tmp_path: Path) -> None:
+    # ranks 3 to 5 are maps (tests/test_maps.py); from 6 on an array is refused
+    np.save(tmp_path / "t.npy", np.zeros((2, 2, 2, 2, 2, 2)))
+    with pytest.raises(FormatError, match="6 dimensions"):
         scan_target(tmp_path / "t.npy")
 
 

@@ -32,17 +32,19 @@ from outhead.check.rules import (
     class_weight,
     incomplete,
     logits,
+    maps,
     metrics,
     shapes,
     target,
 )
 from outhead.check.rules.common import Hit
 
-Scope = Literal["target", "head", "metric", "class_weight"]
+Scope = Literal["target", "head", "metric", "class_weight", "map_head", "map_class_weight"]
 """What a rule function reads: a :class:`~outhead.check.rules.common.TargetCtx` (``target``),
 a :class:`~outhead.check.rules.common.HeadCtx` (``head``; ``class_weight`` only when the head
 declares one), or a head context and one declared metric (``metric``, returning one hit or
-None)."""
+None). ``map_head`` and ``map_class_weight`` are the head and ``class_weight`` rules of a map
+(one target per pixel or step), which run instead of the row rules there."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,38 @@ RULES: dict[str, Rule] = {
             "binary cross-entropy on integer labels with more than 2 classes",
             shapes.binary_loss_on_multiclass_labels,
             "head",
+        ),
+        Rule(
+            "OH207",
+            "sparse-loss-on-one-hot-map",
+            "error",
+            "sparse categorical cross-entropy on a map of one-hot (multi-hot, soft) channels",
+            maps.sparse_loss_on_one_hot_map,
+            "map_head",
+        ),
+        Rule(
+            "OH208",
+            "categorical-loss-on-class-map",
+            "error",
+            "categorical cross-entropy on a map of class ids (a mask)",
+            maps.categorical_loss_on_class_map,
+            "map_head",
+        ),
+        Rule(
+            "OH209",
+            "softmax-single-unit-per-position",
+            "error",
+            "softmax over 1 unit per pixel or step always outputs 1.0",
+            maps.softmax_single_unit_per_position,
+            "map_head",
+        ),
+        Rule(
+            "OH210",
+            "units-mismatch-per-position",
+            "error",
+            "units per pixel or step differ from the classes (channels) of the map",
+            maps.units_mismatch_per_position,
+            "map_head",
         ),
         Rule(
             "OH301",
@@ -329,6 +363,14 @@ RULES: dict[str, Rule] = {
             "class_weight on a continuous target (Keras 3 rounds it to ints)",
             class_weight.class_weight_on_regression,
             "class_weight",
+        ),
+        Rule(
+            "OH603",
+            "class-weight-on-map",
+            "error",
+            "class_weight on a map: Keras weighs examples, a map has a class per position",
+            maps.class_weight_on_map,
+            "map_class_weight",
         ),
         Rule(
             "OH901",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,13 @@ CONFIG_KEYS = OptionNames(
 )
 
 _TARGET_KEYS = {
-    "path", "columns", "column", "key", "header", "sep", "expect", "classes",
-    "allow_missing", "max_imbalance", "model", "head",
+    "path", "columns", "column", "key", "header", "sep", "per_step", "expect", "classes",
+    "allow_missing", "max_imbalance", "model", "head", "outputs",
 }  # fmt: skip
+#: The keys of one output of ``outputs = [...]`` (a target of several outputs).
+_OUTPUT_KEYS = {"column", "expect", "classes", "allow_missing", "max_imbalance", "head"}
+#: The keys of a target of several outputs that every output shares (how to read the file).
+_SHARED_KEYS = ("path", "key", "header", "sep")
 _HEAD_KEYS = {"units", "activation", "loss", "from_logits", "metrics", "class_weight"}
 _TOP_KEYS = {"targets", "strict"}
 
@@ -172,8 +176,9 @@ def load_config(path: str | Path, *, cwd: str | Path | None = None) -> ProjectCo
         )
     base = _absolute(file).parent
     specs = tuple(
-        _target(item, f"{dot}targets[{i}]", base, shown_from, where)
+        spec
         for i, item in enumerate(targets)
+        for spec in _targets(item, f"{dot}targets[{i}]", base, shown_from, where)
     )
     return ProjectConfig(path=file, targets=specs, strict=strict)
 
@@ -195,6 +200,63 @@ def _display(path: Path, cwd: Path) -> str:
         if rel.parts[:3] != ("..", "..", ".."):
             return rel.as_posix()
     return str(path)
+
+
+def _targets(item: Any, key: str, base: Path, cwd: Path, where: str) -> list[TargetSpec]:
+    """One target, or one per output of a target of several outputs::
+
+        [[tool.outhead.targets]]
+        path = "data/listings.csv"
+        outputs = [
+            { column = "price", expect = "regression" },
+            { column = "kind", expect = "multiclass", classes = 3 },
+        ]
+
+    Each output is checked as the single target ``column`` of the file (its findings name the
+    output; its result is shown under ``data/listings.csv [output kind]``).
+    """
+    if not isinstance(item, dict) or "outputs" not in item:
+        return [_target(item, key, base, cwd, where)]
+    outputs = item["outputs"]
+    if not isinstance(outputs, list) or len(outputs) < 2:
+        raise ConfigError(
+            f"{key}.outputs: expected a list of two or more outputs ({{ column = ..., "
+            "expect = ... }} tables)",
+            path=where,
+        )
+    own = sorted(set(item) - {*_SHARED_KEYS, "outputs"})
+    if own:
+        raise ConfigError(
+            f"{key}.{own[0]}: with 'outputs', give it per output (keys of an output: "
+            f"{', '.join(sorted(_OUTPUT_KEYS))})",
+            path=where,
+        )
+    shared = {k: item[k] for k in _SHARED_KEYS if k in item}
+    columns = []
+    for j, out in enumerate(outputs):
+        okey = f"{key}.outputs[{j}]"
+        if not isinstance(out, dict) or "column" not in out:
+            raise ConfigError(f"{okey}: expected a table with a 'column'", path=where)
+        unknown = sorted(set(out) - _OUTPUT_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{okey}.{unknown[0]}: unknown key (expected one of: "
+                f"{', '.join(sorted(_OUTPUT_KEYS))})",
+                path=where,
+            )
+        columns.append(_column(out["column"], f"{okey}.column", where))
+    from outhead.errors import OutheadError
+    from outhead.multi import output_names
+
+    try:
+        names = output_names(columns)
+    except OutheadError as exc:
+        raise ConfigError(f"{key}.outputs: {exc.message}", path=where) from None
+    specs = []
+    for j, (name, out) in enumerate(zip(names, outputs, strict=True)):
+        spec = _target({**shared, **out}, f"{key}.outputs[{j}]", base, cwd, where)
+        specs.append(replace(spec, output=name))
+    return specs
 
 
 def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpec:
@@ -223,6 +285,7 @@ def _target(item: Any, key: str, base: Path, cwd: Path, where: str) -> TargetSpe
         key=_get(item, "key", str, key, where),
         header=_get(item, "header", bool, key, where),
         sep=_get(item, "sep", str, key, where),
+        per_step=_get(item, "per_step", bool, key, where) or False,
     )
     expect = Expectation(
         task=_task(item.get("expect"), f"{key}.expect", where),

@@ -32,6 +32,10 @@ ORDER: dict[Scope, tuple[str, ...]] = {
     # Each declared metric gets the first of these that fires on it.
     "metric": ("OH501", "OH502", "OH505", "OH503", "OH504", "OH506"),
     "class_weight": ("OH601", "OH602"),
+    # A map (one target per pixel or step) gets these instead of the head and class_weight
+    # rules of rows, whose shapes and messages are those of (n,) and (n, k) targets.
+    "map_head": ("OH209", "OH207", "OH208", "OH210"),
+    "map_class_weight": ("OH603",),
 }  # fmt: skip
 
 
@@ -101,6 +105,11 @@ def check_head(layout: Layout, head: DeclaredHead) -> list[Finding]:
         The findings, most specific first; empty when the head fits the target.
     """
     ctx = head_context(layout, head)
+    if layout.is_map:
+        findings = run_rules(("OH001", *ORDER["map_head"]), ctx)
+        if head.class_weight:
+            findings += run_rules(ORDER["map_class_weight"], ctx)
+        return list(dict.fromkeys(findings))
     findings = run_rules(ORDER["head"], ctx)
     for metric in ctx.metrics:
         for code in ORDER["metric"]:

@@ -189,6 +189,9 @@ class TargetSpec:
     """The path as shown in findings (relative to the config file or the cwd)."""
     origin: str | None = None
     """Where the spec was given: ``command line`` or the configuration file (for messages)."""
+    output: str | None = None
+    """One output of a target of several outputs (``outhead.multi``): its name, which its
+    findings and its result's heading carry."""
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,61 @@ def check_targets(specs: Sequence[TargetSpec], *, strict: bool = False) -> Repor
     Raises:
         OutheadError: a target or model cannot be read (exit 2: bad input is not a finding).
     """
-    return Report(tuple(check_target_spec(s) for s in specs), strict=strict)
+    results: list[FileResult] = []
+    for spec in specs:
+        try:
+            results.append(_check_output(spec))
+        except OutheadError as exc:
+            if exc.reason != "text-columns" or not spec.read.columns:
+                raise
+            # Columns chosen by name, of mixed kinds: several outputs (outhead.multi), each
+            # checked as a target of its own.
+            results.extend(_check_output(s) for s in output_specs(spec))
+    return Report(tuple(results), strict=strict)
+
+
+def _check_output(spec: TargetSpec) -> FileResult:
+    """:func:`check_target_spec`; for one output of several, its findings name the output
+    (``output 'kind': ...``) and the result is headed ``FILE [output kind]``, while each
+    finding's ``file`` stays the path (GitHub annotations point at the file)."""
+    result = check_target_spec(spec)
+    if spec.output is None:
+        return result
+    named = f"output {spec.output!r}"
+    findings = tuple(replace(f, message=f"{named}: {f.message}") for f in result.findings)
+    return replace(result, file=f"{result.file} [output {spec.output}]", findings=findings)
+
+
+def output_specs(spec: TargetSpec) -> list[TargetSpec]:
+    """One spec per target column: the outputs of a target of several outputs.
+
+    Raises:
+        UsageError: an expectation or head given for the whole target (it cannot hold for
+            every output: declare it per output in the configuration), or two columns whose
+            output names collide.
+    """
+    from outhead.errors import UsageError
+    from outhead.multi import output_names, resolve_columns
+
+    expect = spec.expect
+    if (
+        expect.task is not None
+        or expect.classes is not None
+        or spec.head is not None
+        or spec.model is not None
+    ):
+        raise UsageError(
+            "these target columns are several outputs; an expectation, head or model for all "
+            "of them at once cannot hold for each: give them per output with outputs = "
+            "[{ column = ..., expect = ... }] in [tool.outhead]",
+            path=spec.display or spec.path,
+        )
+    columns = resolve_columns(spec.path, spec.read)
+    names = output_names(columns, path=spec.display or spec.path)
+    return [
+        replace(spec, read=replace(spec.read, columns=(column,)), output=name)
+        for name, column in zip(names, columns, strict=True)
+    ]
 
 
 def check_project(

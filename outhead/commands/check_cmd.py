@@ -21,6 +21,7 @@ from outhead.commands.common import (
     JsonOpt,
     KeyOpt,
     OutputFormat,
+    PerStepOpt,
     SepOpt,
     TaskChoice,
     handle_errors,
@@ -146,6 +147,7 @@ def check(
     key: KeyOpt = None,
     header: HeaderOpt = None,
     sep: SepOpt = None,
+    per_step: PerStepOpt = False,
     output_format: _OutputFormatOpt = OutputFormat.human,
     as_json: JsonOpt = False,
     strict: _StrictOpt = False,
@@ -177,12 +179,14 @@ def check(
                 key=key,
                 header=header,
                 sep=sep,
+                per_step=per_step,
             )
             report = run.check_targets([spec], strict=strict)
         else:
             given = _given_target_options(
                 expect, classes, allow_missing, max_imbalance, units, activation, loss,
                 from_logits, metric, class_weight, model, column, key, header, sep,
+                per_step or None,
             )  # fmt: skip
             if given:
                 _usage(f"{given} needs a TARGET (the project configuration checks its own targets)")
@@ -231,7 +235,7 @@ def _given_target_options(*values: Any) -> str | None:
     names = (
         "--expect", "--classes", "--allow-missing", "--max-imbalance", "--units",
         "--activation", "--loss", "--from-logits", "--metric", "--class-weight", "--model",
-        "--column", "--key", "--header", "--sep",
+        "--column", "--key", "--header", "--sep", "--per-step",
     )  # fmt: skip
     for name, value in zip(names, values, strict=True):
         if value not in (None, False, []):
@@ -311,6 +315,7 @@ def _spec_from_options(
     key: str | None,
     header: bool | None,
     sep: str | None,
+    per_step: bool = False,
 ) -> TargetSpec:
     from outhead.check.model import Expectation, ReadOptions, TargetSpec
     from outhead.layout import Task
@@ -318,7 +323,8 @@ def _spec_from_options(
     return TargetSpec(
         path=target,
         read=ReadOptions(
-            columns=tuple(column) if column else None, key=key, header=header, sep=sep
+            columns=tuple(column) if column else None, key=key, header=header, sep=sep,
+            per_step=per_step,
         ),
         expect=Expectation(
             task=Task(expect.value) if expect is not None else None,

@@ -52,7 +52,8 @@ ColumnOpt = Annotated[
         "-c",
         metavar="COLUMN",
         help="Target column: a name, a 0-based index or a glob such as 'label_*'. Repeat for "
-        "several (one-hot, multi-hot, several regression targets). Default: every column.",
+        "several (one-hot, multi-hot, several regression targets); columns of mixed kinds are "
+        "several outputs, one head each. Default: every column.",
         show_default=False,
     ),
 ]
@@ -86,6 +87,14 @@ TaskOpt = Annotated[
         "bounded-regression, binary, multiclass, multilabel); outhead warns where the data "
         "disagrees.",
         case_sensitive=False,
+    ),
+]
+PerStepOpt = Annotated[
+    bool,
+    typer.Option(
+        "--per-step",
+        help="NPY/NPZ: read a 2-D array as (examples, steps) with one class id per step (3-D: "
+        "(examples, steps, classes)), not as rows x columns.",
     ),
 ]
 JsonOpt = Annotated[

@@ -11,6 +11,7 @@ from outhead.commands.common import (
     HeaderOpt,
     JsonOpt,
     KeyOpt,
+    PerStepOpt,
     ReportFormat,
     SepOpt,
     TaskOpt,
@@ -35,6 +36,7 @@ def inspect(
     header: HeaderOpt = None,
     sep: SepOpt = None,
     task: TaskOpt = None,
+    per_step: PerStepOpt = False,
     from_logits: Annotated[
         bool,
         typer.Option(
@@ -53,6 +55,15 @@ def inspect(
             "--format", metavar="FORMAT", help="human (Rich) or json (one JSON object on stdout)."
         ),
     ] = ReportFormat.human,
+    outputs: Annotated[
+        bool,
+        typer.Option(
+            "--outputs",
+            help="Each --column is its own output (one named head each, one compile call "
+            "with a loss per output), even when all are numeric. Without it, numeric columns "
+            "are one matrix target and columns of mixed kinds are several outputs.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     width: Annotated[
         int | None, typer.Option("--width", help="Wrap human output at this width.", hidden=True)
@@ -62,23 +73,27 @@ def inspect(
 
     Prints the file summary, the layout with its evidence, the recommended head (units,
     activation, loss, explicit metrics, how to turn outputs into labels), the Keras code, the
-    alternatives, class counts and warnings. Exit codes: 0 done, 2 bad input.
+    alternatives, class counts and warnings. Several outputs (--outputs, or columns of mixed
+    kinds): one block per output and the one compile call with a loss weight per output.
+    Exit codes: 0 done, 2 bad input.
     """
     json_out = as_json or output_format == ReportFormat.json
     with handle_errors(as_json=json_out):
-        from outhead.api import inspect_target
+        from outhead.multi import MultiRecommendation, inspect_targets
         from outhead.output.human import progress_bar
         from outhead.reading import ReadOptions
 
         read = ReadOptions(
-            columns=tuple(column) if column else None, key=key, header=header, sep=sep
+            columns=tuple(column) if column else None, key=key, header=header, sep=sep,
+            per_step=per_step,
         )
         with progress_bar(not json_out, f"reading {target}") as progress, column_hint(
             "--column COLUMN picks the target columns"
         ):
-            rec = inspect_target(
+            rec = inspect_targets(
                 target,
                 read,
+                outputs=outputs,
                 task=task.value if task else None,
                 from_logits=from_logits,
                 two_node=two_node,
@@ -89,4 +104,9 @@ def inspect(
             return
         from outhead.output.human import print_report, render_inspect
 
+        if isinstance(rec, MultiRecommendation):
+            from outhead.output.human_multi import render_outputs
+
+            print_report(render_outputs(rec), width=width)
+            return
         print_report(render_inspect(rec), width=width)

@@ -14,7 +14,14 @@ from typing import Annotated
 
 import typer
 
-from outhead.commands.common import HeaderOpt, KeyOpt, SepOpt, TaskOpt, handle_errors
+from outhead.commands.common import (
+    HeaderOpt,
+    KeyOpt,
+    PerStepOpt,
+    SepOpt,
+    TaskOpt,
+    handle_errors,
+)
 
 DEFAULTS_HIDDEN = "64,32"
 
@@ -148,6 +155,26 @@ _StreamOpt = Annotated[
         "directory of shards, NPY) and trains in flat memory, for tables larger than memory.",
     ),
 ]
+_TextOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--text",
+        metavar="COLUMN",
+        help="A feature column of free text, read as words (repeatable); by default a text "
+        "column is free text when its values are mostly distinct and 4 or more words long.",
+        show_default=False,
+    ),
+]
+_CategoricalOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--categorical",
+        metavar="COLUMN",
+        help="A feature column read as categories, one-hot encoded (repeatable): text that "
+        "looks free, or numbers that are codes.",
+        show_default=False,
+    ),
+]
 _FeaturesKeyOpt = Annotated[
     str | None,
     typer.Option("--features-key", metavar="KEY", help="NPZ features: the array to read."),
@@ -174,10 +201,21 @@ _ImageSizeOpt = Annotated[
 ]
 
 
+_OutputsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--outputs",
+        help="Each --target column is its own output: one model, shared hidden layers, one "
+        "named head per target (columns of mixed kinds are several outputs without it).",
+    ),
+]
+
+
 def scaffold(
     target: _TargetOpt,
     features: _FeaturesOpt = None,
     target_columns: _TargetColumnsOpt = None,
+    outputs: _OutputsOpt = False,
     drop: _DropOpt = None,
     out: _OutOpt = None,
     force: _ForceOpt = False,
@@ -195,10 +233,13 @@ def scaffold(
     stream: _StreamOpt = False,
     augment: _AugmentOpt = False,
     image_size: _ImageSizeOpt = None,
+    text: _TextOpt = None,
+    categorical: _CategoricalOpt = None,
     key: KeyOpt = None,
     features_key: _FeaturesKeyOpt = None,
     header: HeaderOpt = None,
     sep: SepOpt = None,
+    per_step: PerStepOpt = False,
 ) -> None:
     """Render a Keras training script that runs as is and learns the recommended head.
 
@@ -209,6 +250,11 @@ def scaffold(
       outhead scaffold table.csv --target label --drop id --out train.py
 
       outhead scaffold y.npy --features images.npy --out train.py
+
+      outhead scaffold reviews.csv --target sentiment --text review --out train.py
+      outhead scaffold masks.npy --features images.npy --out train.py   (one label per pixel)
+
+      outhead scaffold tags.npy --per-step --features frames.npy --out train.py
 
       outhead scaffold photos/ --out train.py   (photos/cats, photos/dogs: one folder per class)
     """
@@ -247,8 +293,12 @@ def scaffold(
             header=header,
             sep=sep,
             task=task.value if task is not None else None,
+            per_step=per_step,
             options=options,
             image_options=image_options,
+            text=text or (),
+            categorical=categorical or (),
+            outputs=outputs,
             # Written to a file, the script finds the data from its own folder; on stdout
             # nobody knows where it will live, so paths stay relative to the current directory.
             script_dir=str(out.parent) if out is not None else None,
@@ -257,9 +307,16 @@ def scaffold(
             sys.stderr.write(f"note: {note}\n")
         plan = result.plan
         summary = (
-            f"{result.recommendation.task.value}: Dense({plan.units}, {plan.activation}) + "
+            f"{result.recommendation.task.value}: {plan.head.layer}({plan.units}"
+            f"{'' if plan.head.layer == 'Dense' else ', 1'}, {plan.activation}) + "
             f"{plan.loss_class}{'(from_logits=True)' if plan.from_logits else ''}"
         )
+        if result.multi is not None:
+            summary = f"{len(result.multi.outputs)} outputs: " + "; ".join(
+                f"{o.name} {o.recommendation.task.value} Dense({o.recommendation.head.units}, "
+                f"{o.recommendation.head.activation}) + {o.recommendation.head.loss_class}"
+                for o in result.multi.outputs
+            )
         if out is None:
             sys.stdout.write(result.script)
             sys.stdout.flush()

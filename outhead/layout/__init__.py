@@ -8,7 +8,15 @@ line of evidence at a time.
 from __future__ import annotations
 
 from outhead.layout.infer import infer_layout
-from outhead.layout.model import EvidenceRole, Layout, LayoutKind, Task, format_label, format_number
+from outhead.layout.model import (
+    MAP_KINDS,
+    EvidenceRole,
+    Layout,
+    LayoutKind,
+    Task,
+    format_label,
+    format_number,
+)
 from outhead.layout.rules import (
     DROP_FIRST_EVIDENCE,
     IMBALANCE_RATIO,
@@ -28,6 +36,7 @@ __all__ = [
     "DROP_FIRST_EVIDENCE",
     "IMBALANCE_RATIO",
     "LARGE_K",
+    "MAP_KINDS",
     "MIN_CLASS_ROWS",
     "ONE_HOT_TOLERANCE",
     "SMALL_K",

@@ -82,6 +82,11 @@ def infer_layout(stats: TargetStats, task: Task | str | None = None) -> Layout:
         layout = builder.one_column()
     else:
         layout = builder.matrix()
+    if stats.source.shape is not None:
+        # a map: the statistics were over positions (outhead.layout.maps)
+        from outhead.layout.maps import as_map
+
+        layout = as_map(layout, stats, forced)
     return layout
 
 
@@ -132,10 +137,12 @@ class _Builder:
         assert self.forced is not None
         self.diag("task-forced", f"--task {self.forced.value}: {message}", None, "warning")
 
-    def usage(self, message: str, *, choose_columns: bool = False) -> Exception:
+    def usage(
+        self, message: str, *, choose_columns: bool = False, reason: str | None = None
+    ) -> Exception:
         from outhead.errors import UsageError
 
-        return UsageError(message, path=self.path, choose_columns=choose_columns)
+        return UsageError(message, path=self.path, choose_columns=choose_columns, reason=reason)
 
     def finish(self, kind: LayoutKind, task: Task, n_outputs: int, **kw: Any) -> Layout:
         kw.setdefault("runner_up", self.runner_up)
@@ -511,6 +518,8 @@ class _Builder:
                 "a multi-column target must be numeric (one-hot, multi-hot, several regression "
                 f"targets): pick the label column ('{hint}'?)",
                 choose_columns=True,
+                # outhead.multi reads explicitly chosen columns of mixed kinds as several outputs
+                reason="text-columns",
             )
         live = tuple(c for c in cols if c.type != "empty")
         if all(c.counts is not None and c.n_distinct == 1 for c in live):

@@ -43,6 +43,32 @@ class LayoutKind(str, Enum):
     """One text column holding a set of labels per row (``Kr|Xe``)."""
     PROBABILITIES = "probabilities"
     """Non-negative rows that sum to 1 and are not all 0/1 (soft labels)."""
+    # Maps: one target per position of an example (pixel, voxel or step), read from NPY/NPZ
+    # arrays of rank 3 to 5 ((n, H, W), (n, H, W, C), (n, D, H, W, C)) or, with --per-step,
+    # (n, T) and (n, T, C). The statistics, counts and evidence are over positions.
+    CLASS_MAP = "class-map"
+    """One integer (or text) class id per position, more than 2 classes or not 0/1:
+    (n, H, W), (n, H, W, 1), (n, T) with --per-step."""
+    BINARY_MASK = "binary-mask"
+    """One 0/1 (or bool) value per position: foreground/background."""
+    ONE_HOT_MAP = "one-hot-map"
+    """A 0/1 channel axis with exactly one 1 at every position: (n, H, W, K)."""
+    MULTI_HOT_MAP = "multi-hot-map"
+    """A 0/1 channel axis with any number of 1s per position (overlapping masks)."""
+    PROBABILITY_MAP = "probability-map"
+    """A channel axis of non-negative values summing to 1 at every position (soft masks)."""
+    CONTINUOUS_MAP = "continuous-map"
+    """Real values per position (depth, density, heat maps), outside [0, 1]."""
+    BOUNDED_MAP = "bounded-map"
+    """Real values per position within [0, 1] that are not 0/1 labels."""
+
+
+#: The kinds of one target per position (see :attr:`Layout.map_shape`).
+MAP_KINDS = frozenset({
+    LayoutKind.CLASS_MAP, LayoutKind.BINARY_MASK, LayoutKind.ONE_HOT_MAP,
+    LayoutKind.MULTI_HOT_MAP, LayoutKind.PROBABILITY_MAP, LayoutKind.CONTINUOUS_MAP,
+    LayoutKind.BOUNDED_MAP,
+})  # fmt: skip
 
 
 EvidenceRole = Literal["values", "task", "classes", "range", "forced"]
@@ -97,7 +123,28 @@ class Layout:
     reading: tuple[str, ...] = ()
     """How the file was read, where it was guessed (a detected header, a detected separator),
     each with the option that overrides it."""
+    map_shape: tuple[int, ...] | None = None
+    """Maps: the positions of one example, ``(H, W)``, ``(D, H, W)`` or ``(T,)``; None for rows.
+    ``n_rows`` then counts examples and ``class_counts`` positions."""
+    map_channels: int | None = None
+    """Maps: the length of the file's channel axis (1 for ``(n, H, W, 1)``, K for one-hot), or
+    None when it has none (``(n, H, W)``, ``(n, T)``)."""
+    per_step: bool = False
+    """Maps read with ``--per-step``: the positions are the steps of a sequence."""
     stats: TargetStats | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_map(self) -> bool:
+        """One target per position (pixel, voxel, step) rather than per row."""
+        return self.map_shape is not None
+
+    @property
+    def n_positions(self) -> int:
+        """Positions per example (1 for rows)."""
+        out = 1
+        for d in self.map_shape or ():
+            out *= d
+        return out
 
     @property
     def is_classification(self) -> bool:

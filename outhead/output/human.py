@@ -52,6 +52,17 @@ def _file_line(stats: TargetStats) -> Text:
         cols += f" of {len(src.all_columns)}"
     text = Text()
     text.append(src.path, style="bold")
+    geometry = src.map_geometry()
+    if geometry is not None and src.shape is not None:
+        # a map: the statistics (and the table below) are over every position of every example
+        where = "steps" if src.per_step else "positions"
+        each = "×".join(str(d) for d in geometry[0])
+        chans = f", {geometry[1]} channel{'s' if geometry[1] != 1 else ''}" if geometry[1] else ""
+        text.append(
+            f"  ({', '.join(bits)}; shape {tuple(src.shape)}: {src.shape[0]:,} examples × "
+            f"{each} {where}{chans}; {stats.n_rows:,} positions)"
+        )
+        return text
     text.append(f"  ({', '.join(bits)}; {stats.n_rows:,} rows, {cols})")
     return text
 
@@ -181,6 +192,9 @@ def render_inspect(rec: Recommendation) -> Group:
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     table.add_row("units", str(head.units))
+    if layout.is_map:
+        table.add_row("layer", f"{head.layer} (one output per position)")
+        table.add_row("output shape", str(rec.output_shape) + " per example")
     table.add_row("activation", head.activation)
     loss = f"{head.loss_class} ({head.loss})"
     if head.from_logits:
@@ -196,6 +210,12 @@ def render_inspect(rec: Recommendation) -> Group:
             ids = ", ".join(f"{i} = {c}" for i, c in enumerate(layout.classes[:6]))
             weights += f"  (class ids: {ids}{', ...' if len(layout.classes) > 6 else ''})"
         table.add_row("class_weight", weights)
+    if rec.position_weight:
+        table.add_row(
+            "sample_weight",
+            f"per position, by class: {rec.position_weight} (Keras' class_weight does not "
+            "apply to maps)",
+        )
     parts.append(table)
     parts.append(_hanging([(Text("  why:", style="dim"), Text(w, style="dim")) for w in rec.why]))
     parts.append(Text())
@@ -295,7 +315,8 @@ def render_check(report: CheckReport) -> Group:
         title = Text(result.file, style="bold")
         layout = result.layout
         if layout is not None:
-            what = f"{layout.task.value}, {layout.kind.value}, {layout.n_rows} rows"
+            unit = "examples" if layout.is_map else "rows"
+            what = f"{layout.task.value}, {layout.kind.value}, {layout.n_rows} {unit}"
             if layout.classes is not None:
                 what += f", {plural(len(layout.classes), 'class')}"
             title.append(f"  ({what})", style="dim")

@@ -28,8 +28,14 @@ from outhead.stats import (
     TargetStats,
 )
 
+#: The highest rank read: 3 to 5 are maps, examples first ((n, H, W), (n, H, W, C), (n, D, H,
+#: W, C)); from 6 on an array is refused (a batch of volumes over time is not a target layout).
+MAX_RANK = 5
 
-def _array_columns(shape: tuple[int, ...], dtype: Any, display: str) -> list[str]:
+
+def _array_columns(shape: tuple[int, ...], dtype: Any, display: str,
+                   per_step: bool = False) -> list[str]:
+    """The columns of an array as read: its columns, or for a map the channels of a position."""
     if dtype.hasobject:
         raise FormatError(
             "object arrays are refused: reading them would unpickle code (save the labels as "
@@ -44,16 +50,32 @@ def _array_columns(shape: tuple[int, ...], dtype: Any, display: str) -> list[str
             f"arrays of dtype {dtype} are not supported; expected numbers, bools or strings",
             path=display,
         )
-    if len(shape) == 0 or len(shape) > 2:
+    if len(shape) == 0 or len(shape) > MAX_RANK:
         raise FormatError(
-            f"arrays of {len(shape)} dimensions are not supported; expected 1 (a vector) or 2 "
-            "(rows x columns)",
+            f"arrays of {len(shape)} dimensions are not supported; expected 1 (a vector), 2 "
+            f"(rows x columns) or 3 to {MAX_RANK} (maps: examples x positions, channels last)",
             path=display,
         )
-    if shape[0] == 0 or (len(shape) == 2 and shape[1] == 0):
-        raise EmptyTargetError("the array has no rows", path=display)
-    k = 1 if len(shape) == 1 else shape[1]
+    if per_step and len(shape) not in (2, 3):
+        raise FormatError(
+            f"--per-step reads (examples, steps) or (examples, steps, classes) arrays; this one "
+            f"has {len(shape)} dimension{'s' if len(shape) != 1 else ''} {tuple(shape)}",
+            path=display,
+        )
+    if shape[0] == 0 or 0 in shape[1:]:
+        what = "rows" if len(shape) <= 2 and not per_step else "examples or positions"
+        raise EmptyTargetError(f"the array has no {what} (shape {tuple(shape)})", path=display)
+    if len(shape) == 1:
+        return ["0"]
+    if len(shape) == 2:
+        return ["0"] if per_step else [str(j) for j in range(shape[1])]
+    k = 1 if len(shape) == 3 and not per_step else shape[-1]
     return [str(j) for j in range(k)]
+
+
+def _map_shape(shape: tuple[int, ...], per_step: bool) -> tuple[int, ...] | None:
+    """The shape a :class:`~outhead.stats.Source` records for a map; None for rows."""
+    return tuple(shape) if len(shape) >= 3 or (per_step and len(shape) == 2) else None
 
 
 def _read_npy_header(fh: IO[bytes], display: str) -> tuple[tuple[int, ...], bool, Any]:
@@ -80,6 +102,9 @@ def _fold_array_batch(acc: StatsAccumulator, block: Any, idx: Sequence[int], k: 
 
     if block.ndim == 1:
         block = block.reshape(-1, 1)
+    elif block.ndim > 2 or block.shape[1] != k:
+        # a map: the examples of the batch become their positions, one row each (a view)
+        block = block.reshape(-1, k)
     if len(idx) != k or list(idx) != list(range(k)):
         block = block[:, idx]
     if block.dtype.kind in "US" or block.shape[1] == 1:
@@ -130,10 +155,12 @@ class _ArrayReader(_Reader):
     dtype: Any
     all_columns: list[str]
     n_bytes: int
+    per_step: bool = False
 
     def _source(self, targets: Sequence[str]) -> Source:
         return Source(path=self.display, format=self.format, columns=tuple(targets),
-                      all_columns=tuple(self.all_columns), key=self.key, n_bytes=self.n_bytes)
+                      all_columns=tuple(self.all_columns), key=self.key, n_bytes=self.n_bytes,
+                      shape=_map_shape(self.shape, self.per_step), per_step=self.per_step)
 
     def schema(self) -> Schema:
         t = _numpy_column_type(self.dtype)
@@ -142,26 +169,34 @@ class _ArrayReader(_Reader):
 
     def _start(self, selectors: Sequence[str] | None, sep: str | None, batch_rows: int | None,
                matrix: bool) -> tuple[list[int], list[str], int, int, int, StatsAccumulator]:
-        """(column indices, target names, columns, bytes per row, rows per batch, accumulator)."""
+        """(column indices, target names, columns, bytes per row, rows per batch, accumulator).
+
+        For a map a "row" here is one example (all its positions): batches are whole examples.
+        """
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         k = len(self.all_columns)
-        row_bytes = max(1, self.dtype.itemsize * k)
+        per_example = 1
+        for d in self.shape[1:]:
+            per_example *= d
+        row_bytes = max(1, self.dtype.itemsize * per_example)
         step = max(1, BINARY_BATCH_BYTES // row_bytes)
         if batch_rows:
             step = min(step, batch_rows)
-        return idx, targets, k, row_bytes, step, StatsAccumulator(targets, matrix=matrix,
-                                                                   separator=sep)
+        return idx, targets, k, row_bytes, step, StatsAccumulator(
+            targets, matrix=matrix, separator=sep,
+            text_profile=self._text_profile)
 
 
 class _NpyReader(_ArrayReader):
     format: Format = "npy"
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, *, per_step: bool = False) -> None:
         self.display = display
+        self.per_step = per_step
         with open(display, "rb") as fh:
             self.shape, self.fortran, self.dtype = _read_npy_header(fh, display)
-        self.all_columns = _array_columns(self.shape, self.dtype, display)
+        self.all_columns = _array_columns(self.shape, self.dtype, display, per_step)
         self.n_bytes = os.path.getsize(display)
 
     def scan(
@@ -175,6 +210,7 @@ class _NpyReader(_ArrayReader):
         selectors, sep = options.columns, options.sep
         import numpy as np
 
+        self._text_profile = options.text_profile
         idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
         try:
             arr = np.load(self.display, mmap_mode="r", allow_pickle=False)
@@ -196,10 +232,11 @@ class _NpyReader(_ArrayReader):
 class _NpzReader(_ArrayReader):
     format: Format = "npz"
 
-    def __init__(self, display: str, *, key: str | None) -> None:
+    def __init__(self, display: str, *, key: str | None, per_step: bool = False) -> None:
         import zipfile
 
         self.display = display
+        self.per_step = per_step
         self.n_bytes = os.path.getsize(display)
         try:
             self.zf = zipfile.ZipFile(display)
@@ -223,7 +260,7 @@ class _NpzReader(_ArrayReader):
         self.member = key + ".npy"
         with self.zf.open(self.member) as fh:
             self.shape, self.fortran, self.dtype = _read_npy_header(fh, display)
-        self.all_columns = _array_columns(self.shape, self.dtype, display)
+        self.all_columns = _array_columns(self.shape, self.dtype, display, per_step)
 
     def close(self) -> None:
         self.zf.close()
@@ -239,11 +276,12 @@ class _NpzReader(_ArrayReader):
         selectors, sep = options.columns, options.sep
         import numpy as np
 
+        self._text_profile = options.text_profile
         idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
         n = self.shape[0]
         with self.zf.open(self.member) as fh:
             _read_npy_header(fh, self.display)
-            if self.fortran and k > 1:
+            if self.fortran and (k > 1 or len(self.shape) > 2):
                 # Column-major data cannot be cut into rows while streaming: read it whole.
                 data = np.frombuffer(fh.read(), dtype=self.dtype)
                 whole = data.reshape(self.shape, order="F")
@@ -258,7 +296,8 @@ class _NpzReader(_ArrayReader):
                         raise FormatError("the array in the archive is truncated",
                                           path=self.display)
                     block = np.frombuffer(buf, dtype=self.dtype)
-                    block = block.reshape(rows, k) if len(self.shape) == 2 else block
+                    if len(self.shape) >= 2:
+                        block = block.reshape(rows, *self.shape[1:])
                     _fold_array_batch(acc, block, idx, k, self.display)
                     done += rows
                     if progress is not None:

@@ -13,6 +13,7 @@ from outhead.errors import (
     FormatError,
     InputError,
     OutheadError,
+    UsageError,
 )
 from outhead.reading.arrays import _NpyReader, _NpzReader
 from outhead.reading.base import Schema, _note, _Reader, _sniff_format
@@ -155,9 +156,14 @@ def _open_reader(
     if not os.access(display, os.R_OK):
         raise InputError("permission denied", path=display)
     if fmt == "npy":
-        return _NpyReader(display)
+        return _NpyReader(display, per_step=options.per_step)
     if fmt == "npz":
-        return _NpzReader(display, key=key)
+        return _NpzReader(display, key=key, per_step=options.per_step)
+    if options.per_step:
+        raise UsageError(
+            f"--per-step applies to .npy and .npz arrays of (examples, steps); this is {fmt}",
+            path=display,
+        )
     if fmt == "parquet":
         return _ParquetReader(display, dataset=False)
     preferred = {"csv": ",", "tsv": "\t"}.get(fmt)

@@ -12,6 +12,9 @@ from outhead.stats.histogram import Bins
 
 #: Distinct values tracked exactly per column; beyond it a column is "more than N distinct".
 DISTINCT_CAP = 4096
+#: Past :data:`DISTINCT_CAP`, a text column's distinct values are estimated from the hashes
+#: of this many of them (the smallest: a "k minimum values" sketch, about 1.6% off).
+TEXT_SKETCH_SIZE = 4096
 #: How many example row numbers are kept for each kind of anomaly (missing cells, odd rows).
 MAX_EXAMPLES = 5
 #: How many leading rows are kept as text, for display.
@@ -42,6 +45,28 @@ class Source:
     """NPZ: the array that was read."""
     n_bytes: int | None = None
     """Size of the file (or the sum over a Parquet dataset directory); None for stdin."""
+    shape: tuple[int, ...] | None = None
+    """NPY/NPZ maps (rank >= 3, or 2 with ``per_step``): the array's shape, examples first.
+    None for everything else: the statistics are then over rows; for a map they are over the
+    positions of every example (see :meth:`map_geometry`)."""
+    per_step: bool = False
+    """The array was read with ``--per-step``: axis 1 is steps (a sequence), not pixels."""
+
+    def map_geometry(self) -> tuple[tuple[int, ...], int | None] | None:
+        """(positions per example, channels or None) of a map; None when it is not a map.
+
+        ``(n, H, W)`` is ((H, W), None): one label per pixel, no channel axis; ``(n, H, W, C)``
+        is ((H, W), C); ``(n, D, H, W, C)`` is ((D, H, W), C); with ``per_step`` ``(n, T)`` is
+        ((T,), None) and ``(n, T, C)`` is ((T,), C).
+        """
+        shape = self.shape
+        if shape is None:
+            return None
+        if self.per_step:
+            return (shape[1],), (shape[2] if len(shape) == 3 else None)
+        if len(shape) == 3:
+            return tuple(shape[1:]), None
+        return tuple(shape[1:-1]), shape[-1]
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -87,6 +112,8 @@ class ColumnStats:
     histogram: Bins | None = None
     """Numeric columns: the values in bins (gathered in the same pass, see
     :mod:`outhead.stats.histogram`); None for other columns."""
+    text: TextStats | None = None
+    """Text columns: their distinct share and lengths in words (is it free text?); else None."""
 
     @property
     def n_present(self) -> int:
@@ -99,6 +126,43 @@ class ColumnStats:
     @property
     def distinct_capped(self) -> bool:
         return self.counts is None
+
+
+@dataclass(frozen=True)
+class TextStats:
+    """What tells free text (sentences) from categories in a text column."""
+
+    n_present: int
+    """The non-missing cells."""
+    n_distinct: int
+    """Distinct values: exact when ``exact``, else an estimate (see :data:`TEXT_SKETCH_SIZE`)."""
+    exact: bool
+    word_counts: Mapping[int, int]
+    """Words in a cell (split at whitespace) -> number of cells, over the present cells."""
+
+    @property
+    def distinct_share(self) -> float:
+        return self.n_distinct / self.n_present if self.n_present else 0.0
+
+    @property
+    def median_words(self) -> float:
+        """The median of the cells' word counts (0 when no cell is present)."""
+        if not self.n_present:
+            return 0.0
+        ranked = sorted(self.word_counts.items())
+
+        def at(rank: int) -> int:
+            seen = 0
+            for words, n in ranked:
+                seen += n
+                if seen > rank:
+                    return words
+            return ranked[-1][0]  # pragma: no cover - rank < n_present always
+
+        half = self.n_present // 2
+        if self.n_present % 2:
+            return float(at(half))
+        return (at(half - 1) + at(half)) / 2
 
 
 @dataclass(frozen=True)
