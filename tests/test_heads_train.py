@@ -148,9 +148,11 @@ def test_the_script_computes_the_bias_from_the_training_rows(
 
 
 def brute_force(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float) -> float:
-    """The best threshold by trying every distinct probability (ties: the highest)."""
+    """The best threshold by trying every distinct probability (ties: the highest), moved
+    halfway to the next lower distinct probability."""
     best, best_t = -math.inf, 0.5
-    for t in sorted(set(p.tolist()), reverse=True):
+    candidates = sorted(set(p.tolist()), reverse=True)
+    for t in candidates:
         on = p >= t
         tp, fp = int((on & (y == 1)).sum()), int((on & (y == 0)).sum())
         fn, tn = int((~on & (y == 1)).sum()), int((~on & (y == 0)).sum())
@@ -163,7 +165,8 @@ def brute_force(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float) ->
             score = tp / (tp + fp) if recall >= min_recall else -1.0
         if score > best + 1e-12:
             best, best_t = score, t
-    return best_t
+    lower = [c for c in candidates if c < best_t]
+    return (best_t + lower[0]) / 2 if lower else best_t
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +210,8 @@ def test_multilabel_thresholds_are_one_per_label_and_scored_micro(
     y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]], dtype="float32")
     p = np.array([[0.9, 0.2], [0.6, 0.7], [0.4, 0.8], [0.1, 0.3]], dtype="float32")
     thresholds = threshold_functions["tune_thresholds"](y, p, "f1", 0.9)
-    assert thresholds == pytest.approx([0.6, 0.7])
+    # The best cuts, 0.6 and 0.7, moved halfway down to the next probability (0.4 and 0.3).
+    assert thresholds == pytest.approx([0.5, 0.5])
     scores = threshold_functions["decision_scores"](y, p, thresholds)
     assert scores["precision"] == scores["recall"] == scores["f1"] == 1.0
     at_half = threshold_functions["decision_scores"](y, p, 0.5)

@@ -465,7 +465,9 @@ def tune_threshold(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float)
     """The threshold t on one label's probabilities p ("on" when p >= t) that scores best.
 
     Every distinct probability of these rows is a candidate; ties of the score go to the
-    highest threshold. A label that is always on (or always off) here keeps 0.5.
+    highest one. The threshold returned is halfway between it and the next lower probability:
+    the same predictions on these rows, with a margin on both sides for new rows. A label
+    that is always on (or always off) here keeps 0.5.
     """
     positives = int(y.sum())
     if positives in (0, len(y)):
@@ -483,7 +485,11 @@ def tune_threshold(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float)
     else:  # precision-at-recall: the best precision among the thresholds that keep the recall
         score = np.where(recall >= min_recall, tp / (tp + fp), -1.0)
     # Rounded: scores that are equal but for float rounding count as ties.
-    return float(p_sorted[last][np.argmax(np.round(score, 12))])
+    best = int(np.argmax(np.round(score, 12)))
+    candidates = p_sorted[last].astype("float64")
+    if best + 1 == len(candidates):
+        return float(candidates[best])  # the lowest probability: every row is "on"
+    return float((candidates[best] + candidates[best + 1]) / 2)
 
 
 def tune_thresholds(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float) -> list[float]:
