@@ -834,7 +834,8 @@ def _recommend_map(
         decision: Decision = "threshold"
         text = f"each {where} is 1 when its p >= 0.5, else 0"
         why = [
-            f"1 unit per {where}: a 0/1 mask needs one probability ({layer_why})",
+            f"1 unit per {where}: a 0/1 {'label' if layout.per_step else 'mask'} needs one "
+            f"probability ({layer_why})",
             f"sigmoid activation: the output at each {where} is P(1)",
             f"binary cross-entropy: the loss of a yes/no label, averaged over {wheres}; "
             "BinaryIoU(target_class_ids=[1]) scores the foreground, which accuracy hides",
@@ -864,7 +865,8 @@ def _recommend_map(
         decision, text = "per-label-threshold", f"each channel of each {where} is on when p >= 0.5"
         why = [
             f"{k} units per {where}: one per channel ({layer_why})",
-            "sigmoid activation: the channels are independent masks that may overlap",
+            "sigmoid activation: the channels are independent "
+            f"{'labels' if layout.per_step else 'masks'} that may overlap",
             f"binary cross-entropy: one binary loss per channel and {where}",
         ]
     else:

@@ -48,6 +48,16 @@ _TASK_LINE = {
     "position",
 }
 
+#: Per-step labels (``--per-step``) are not masks: the lines that say so, worded for steps.
+_STEP_TASK_LINE = {
+    LayoutKind.BINARY_MASK: "one 0/1 value per step: a binary label per step, 1 sigmoid unit "
+    "per step gives P(1)",
+    LayoutKind.MULTI_HOT_MAP: "{k} independent 0/1 channels per step (labels may overlap): "
+    "{k} sigmoid units per step",
+    LayoutKind.PROBABILITY_MAP: "{k} channels summing to 1 at every step (soft labels): one "
+    "softmax over {k} units per step",
+}
+
 
 def positions_text(text: str, per_step: bool = False) -> str:
     """A sentence about rows, about positions (the statistics of a map are over positions), or
@@ -171,8 +181,10 @@ def _evidence(
             lines.append(positions_text(line, per_step))
             roles.append(role)
     k = base.n_outputs
-    task_line = _TASK_LINE[kind].format(k=k)
-    lines.append(steps_text(task_line) if per_step else task_line)
+    if per_step:
+        lines.append(steps_text(_STEP_TASK_LINE.get(kind, _TASK_LINE[kind]).format(k=k)))
+    else:
+        lines.append(_TASK_LINE[kind].format(k=k))
     roles.append("task")
     share = background_share(base)
     if share is not None:
