@@ -9,7 +9,6 @@ baseline (the most frequent class of each pixel) on per-pixel accuracy and mean 
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -120,15 +119,6 @@ def test_masks_that_cannot_label_the_images_exit_2(
     assert result.exit_code == 2, result.output
     assert message in result.stderr and result.stderr.count("\n") == 1
     assert not (data / "train.py").exists()
-
-
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import keras
-
-    return keras
 
 
 @pytest.mark.slow
