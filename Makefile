@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2  # pytest-xdist: the TensorFlow runs take turns on 2 cores
 
-.PHONY: demo test test-fast lint bench bench-quick bench-images clean
+.PHONY: demo test test-fast lint bench bench-quick bench-images bench-text clean
 
 # A venv with outhead installed (editable) and the light dependencies only.
 $(BIN)/outhead: pyproject.toml
@@ -48,6 +48,10 @@ bench-quick: $(BIN)/outhead
 ## bench-images: time per epoch of the image scripts against plain Keras (needs outhead[tf])
 bench-images: $(VENV)/.dev
 	$(BIN)/python benchmarks/images.py
+
+## bench-text: time per epoch of the free-text script against plain Keras (needs outhead[tf])
+bench-text: $(VENV)/.dev
+	$(BIN)/python benchmarks/text.py
 
 clean:
 	rm -rf $(VENV) dist build outhead_run .pytest_cache .ruff_cache .mypy_cache

@@ -27,6 +27,7 @@ from outhead.errors import TemplateError, UsageError
 from outhead.layout import LayoutKind, Task
 from outhead.recommend import Decision, Head, MetricSpec, Recommendation, logit_metric, recommend
 from outhead.stats import MISSING_TOKENS, Source
+from outhead.text_features import TextPlan
 
 TEMPLATE_NAME = "train.py.jinja"
 
@@ -99,6 +100,8 @@ class FeatureSpec:
     in_target_file: bool = False
     dropped: tuple[str, ...] = ()
     """Columns left out on purpose (``--drop``, a row index), for the header."""
+    text: TextPlan = field(default_factory=TextPlan)
+    """Feature columns read as free text, or as categories (``--text``, ``--categorical``)."""
 
 
 @dataclass(frozen=True)
@@ -446,6 +449,7 @@ def render_script(
     options = options or ScaffoldOptions()
     if options.stream:
         check_streamable(target_source, features, options)
+    check_text_options(features, options)
     if target_source.path == "-" or features.source.path == "-":
         raise UsageError("scaffold needs files it can read again: '-' (standard input) won't do")
     plan = plan_head(recommendation, options)
@@ -468,6 +472,8 @@ def render_script(
         "target_columns": list(target_source.columns),
         "features": features,
         "feature_columns": list(features.columns) if features.columns is not None else None,
+        "text_columns": list(features.text.text),
+        "categorical_columns": list(features.text.categorical),
         "opt": options,
         "classes": list(layout.classes) if layout.classes is not None else None,
         "positive_value": _positive_value(layout.indicator_values),
@@ -518,6 +524,39 @@ def check_streamable(
             "--stream and --distribute do not go together yet: --distribute shards a table "
             "held in memory; drop one of them"
         )
+
+
+def check_text_options(features: FeatureSpec, options: ScaffoldOptions) -> None:
+    """Refuse the options a script with free-text columns cannot honour (yet).
+
+    ``--stream``: a text column's vocabulary (its most frequent words over every training
+    row) would take a pass of its own over the table, and word counts that grow with it; the
+    chunked survey only keeps bounded state. ``--distribute``: it trains on JAX, where the
+    TextVectorization layer of the saved model cannot run (it is TensorFlow code).
+
+    Raises:
+        UsageError: one line naming the text column and the way out.
+    """
+    if not features.text.text:
+        return
+    name = features.text.text[0]
+    for flag, why in (
+        (
+            options.stream,
+            "--stream cannot read free text yet: the vocabulary of its words needs every "
+            "training row counted before training, which the chunked survey does not keep",
+        ),
+        (
+            options.distribute,
+            "--distribute cannot read free text: it trains on JAX, where TextVectorization "
+            "(TensorFlow code) cannot run",
+        ),
+    ):
+        if flag:
+            raise UsageError(
+                f"{why}; column {name!r} is free text: drop the option, or pass "
+                f"--categorical {name} (or --drop {name})"
+            )
 
 
 @dataclass(frozen=True)

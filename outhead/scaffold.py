@@ -8,6 +8,7 @@ CLI to show. Neither TensorFlow nor pandas is imported on this path.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,12 @@ from outhead.recommend import Recommendation
 from outhead.render import FeatureSpec, HeadPlan, ScaffoldOptions, plan_head, render_script
 from outhead.render_segment import SegmentPlan
 from outhead.stats import Source
+from outhead.text_features import (
+    TextPlan,
+    check_override_columns,
+    text_columns_to_scan,
+    text_plan,
+)
 
 if TYPE_CHECKING:
     from outhead.multi import MultiRecommendation
@@ -59,6 +66,8 @@ def scaffold_script(
     options: ScaffoldOptions | None = None,
     script_dir: str | None = None,
     image_options: ImageOptions | None = None,
+    text: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     outputs: bool = False,
     per_step: bool = False,
 ) -> ScaffoldResult:
@@ -79,6 +88,8 @@ def scaffold_script(
             directory.
         image_options: ``--augment`` and ``--image-size``, for images (an image array as the
             features, or a folder of class folders as the target); ignored otherwise.
+        text, categorical: ``--text`` and ``--categorical``: feature columns read as free
+            text, or as categories, whatever :func:`outhead.text_features.is_free_text` says.
         outputs: each target column is its own output (``--outputs``); without it, target
             columns of mixed kinds are several outputs too (see :mod:`outhead.multi`), and the
             script is ``train_multi.py.jinja``'s.
@@ -113,6 +124,8 @@ def scaffold_script(
         script_dir=script_dir,
     )
     if images is not None:
+        if text or categorical:
+            raise UsageError("--text and --categorical apply to tables of features, not images")
         return images
     if features_path is None and not target_columns:
         raise UsageError(
@@ -133,6 +146,11 @@ def scaffold_script(
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
     if not isinstance(found, tuple):
+        if text or categorical:
+            raise UsageError(
+                "--text and --categorical apply to scripts of one output; this target is "
+                "several outputs (their script reads text columns as categories)"
+            )
         return _scaffold_outputs(found, features_path, drop, features_key, options, script_dir)
     recommendation, source = found
     _refuse_map(recommendation, target_path, per_step)
@@ -144,6 +162,25 @@ def scaffold_script(
             describe_feature_file(features_path, key=features_key), drop, notes
         )
         check_row_counts(recommendation.layout.n_rows, source, features.source, features_key)
+    features = dataclasses.replace(
+        features, text=read_text_plan(features, text, categorical, features_key)
+    )
+    notes.extend(features.text.evidence)
+    return _render_table(recommendation, source, features, options, script_dir, notes,
+                         images_options=image_options != _image_options())
+
+
+def _render_table(
+    recommendation: Recommendation,
+    source: Source,
+    features: FeatureSpec,
+    options: ScaffoldOptions,
+    script_dir: str | None,
+    notes: list[str],
+    *,
+    images_options: bool,
+) -> ScaffoldResult:
+    """The tabular script, and the notes about the options that did not apply or the size."""
     script = render_script(
         recommendation,
         target_source=source,
@@ -159,7 +196,7 @@ def scaffold_script(
             f"{features.source.path} is {size / 1e9:.1f} GB: the script loads it whole; "
             "--stream writes one that reads it in chunks, in flat memory"
         )
-    if image_options != _image_options():
+    if images_options:
         notes.append("--augment and --image-size apply to images; these features are a table")
     return ScaffoldResult(script, recommendation, plan, source, features, tuple(notes))
 
@@ -461,6 +498,35 @@ def feature_row_count(path: str, *, key: str | None, header: bool | None) -> int
         read = ReadOptions(columns=("0",), key=key, header=header)
         n_rows = scan_target(path, read, matrix=False).n_rows
     return n_rows
+
+
+def read_text_plan(
+    features: FeatureSpec,
+    text: Sequence[str],
+    categorical: Sequence[str],
+    features_key: str | None,
+) -> TextPlan:
+    """Which feature columns are free text: the text columns are read once more, for their
+    distinct values and lengths in words (:func:`outhead.text_features.text_plan`).
+
+    Raises:
+        ColumnError: a ``--text`` or ``--categorical`` column that is not a feature column.
+        UsageError: a column given to both, or a ``--text`` column of numbers.
+    """
+    source = features.source
+    names = list(features.columns if features.columns is not None else source.all_columns)
+    check_override_columns(names, source, text, categorical)
+    from outhead.reading import ReadOptions, read_schema, scan_target
+
+    key = features_key if not features.in_target_file else source.key
+    schema = read_schema(source.path, key=key, header=source.header)
+    wanted = text_columns_to_scan(names, schema.source.all_columns, schema.types, text)
+    if not wanted:
+        return text_plan(names, (), text=text, categorical=categorical)
+    # An exact column name always wins over an index or a glob of the same spelling.
+    read = ReadOptions(columns=tuple(wanted), key=key, header=source.header, text_profile=True)
+    stats = scan_target(source.path, read, matrix=False)
+    return text_plan(names, stats.columns, text=text, categorical=categorical)
 
 
 def describe_feature_file(path: str, *, key: str | None = None) -> Source:

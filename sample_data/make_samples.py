@@ -231,6 +231,38 @@ def make_mixtures() -> None:
     write_csv("noble_gas_fractions.csv", list(GASES), list((thousandths / 1000.0).T), decimals=3)
 
 
+# Movie reviews: filler words every review shares, and words that carry the sentiment.
+REVIEW_FILLER = (
+    "the", "film", "story", "plot", "actors", "ending", "music", "scenes", "director", "was",
+    "and", "with", "its", "quite", "really", "a", "bit", "too", "long", "at", "times", "but",
+    "overall", "i", "found", "it", "we", "watched", "on", "sunday", "cast", "script",
+)
+REVIEW_WORDS = {
+    "positive": ("great", "wonderful", "loved", "excellent", "superb", "moving", "brilliant"),
+    "negative": ("terrible", "awful", "hated", "boring", "dreadful", "dull", "tedious"),
+}
+
+
+def make_reviews() -> None:
+    rng = np.random.default_rng(7)
+    sentiment = np.where(rng.random(N_ROWS) < 0.5, "positive", "negative")
+    reviews = []
+    for label in sentiment:
+        # 10% of the reviews say the opposite word too: the text is not a perfect key.
+        words = list(rng.choice(REVIEW_FILLER, rng.integers(6, 16)))
+        words += list(rng.choice(REVIEW_WORDS[str(label)], 2, replace=False))
+        if rng.random() < 0.1:
+            other = "negative" if label == "positive" else "positive"
+            words.append(str(rng.choice(REVIEW_WORDS[other])))
+        rng.shuffle(words)
+        reviews.append(" ".join(str(w) for w in words).capitalize() + ".")
+    genre = rng.choice(np.array(["drama", "comedy", "thriller", "documentary"]), N_ROWS)
+    stars = rng.integers(1, 6, N_ROWS)  # noise: only the words tell the sentiment
+    write_csv(
+        "reviews_table.csv",
+        ["review", "genre", "stars", "sentiment"],
+        [reviews, genre, stars, sentiment],
+    )
 def make_masks(n: int = 40, size: int = 32) -> None:
     """Masks and their images: 40 gray 32x32 images of a circle and a square on noise, and
     per-pixel labels 0 (background), 1 (circle), 2 (square; drawn over the circle)."""
@@ -265,6 +297,7 @@ def main() -> None:
     make_machines()
     make_gases()
     make_mixtures()
+    make_reviews()
     make_masks()
 
 

@@ -24,7 +24,7 @@ from outhead.reading import scan_target
 from outhead.recommend import Recommendation, recommend
 from tests.conftest import SAMPLE_DATA
 from tests.test_checking import layouts
-from tests.test_sample_data import PAIRS
+from tests.test_sample_data import PAIRS, TABLE_TARGETS
 
 TARGETS = sorted({t for t, _ in PAIRS})
 OPTIONS = ([], ["--from-logits"], ["--two-node"], ["--from-logits", "--two-node"])
@@ -50,7 +50,7 @@ def _failing(findings: list[dict[str, Any]], *layer_codes: str) -> list[dict[str
 
 
 def _columns(target: str) -> list[str]:
-    return ["--column", "failed"] if target == "machines_table.csv" else []
+    return ["--column", TABLE_TARGETS[target]] if target in TABLE_TARGETS else []
 
 
 def _head_options(doc: dict[str, Any]) -> list[str]:
@@ -119,7 +119,7 @@ def _assert_passes(layout: Layout, from_logits: bool = False, two_node: bool = F
 def test_check_passes_the_head_of_every_forced_task(
     target: str, from_logits: bool, two_node: bool
 ) -> None:
-    columns = ["failed"] if target == "machines_table.csv" else None
+    columns = [TABLE_TARGETS[target]] if target in TABLE_TARGETS else None
     stats = scan_target(str(SAMPLE_DATA / target), columns=columns)
     checked = 0
     for task in Task:

@@ -24,6 +24,8 @@ ROWS = [
     if line.startswith("| `")
     for cells in [re.split(r"(?<!\\)\|", line.strip("|"))]
 ]
+# The target column of each one-table sample.
+TABLE_TARGETS = {"machines_table.csv": "failed", "reviews_table.csv": "sentiment"}
 PAIRS = [
     (target, features[min(i, len(features) - 1)] if features else None)
     for targets, features in ROWS
@@ -59,7 +61,7 @@ def test_every_target_scaffolds(target: str, features: str | None) -> None:
     result = scaffold_script(
         str(SAMPLE_DATA / target),
         features_path=str(SAMPLE_DATA / features) if features else None,
-        target_columns=None if features else ["failed"],
+        target_columns=None if features else [TABLE_TARGETS[target]],
     )
     ast.parse(result.script)
     assert result.plan.units == result.recommendation.head.units

@@ -197,10 +197,10 @@ def test_inference_tags_the_evidence_that_decides() -> None:
     from outhead.check.rules.target import decisive_evidence
     from outhead.layout import infer_layout
     from outhead.reading import scan_target
-    from tests.test_sample_data import PAIRS
+    from tests.test_sample_data import PAIRS, TABLE_TARGETS
 
     for target in sorted({t for t, _ in PAIRS}):
-        columns = ["failed"] if target == "machines_table.csv" else None
+        columns = [TABLE_TARGETS[target]] if target in TABLE_TARGETS else None
         layout = infer_layout(scan_target(str(ROOT / "sample_data" / target), columns=columns))
         assert len(layout.evidence_roles) == len(layout.evidence), target
         tagged = {role for role in layout.evidence_roles if role is not None}

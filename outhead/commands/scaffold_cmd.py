@@ -137,6 +137,26 @@ _StreamOpt = Annotated[
         "directory of shards, NPY) and trains in flat memory, for tables larger than memory.",
     ),
 ]
+_TextOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--text",
+        metavar="COLUMN",
+        help="A feature column of free text, read as words (repeatable); by default a text "
+        "column is free text when its values are mostly distinct and 4 or more words long.",
+        show_default=False,
+    ),
+]
+_CategoricalOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--categorical",
+        metavar="COLUMN",
+        help="A feature column read as categories, one-hot encoded (repeatable): text that "
+        "looks free, or numbers that are codes.",
+        show_default=False,
+    ),
+]
 _FeaturesKeyOpt = Annotated[
     str | None,
     typer.Option("--features-key", metavar="KEY", help="NPZ features: the array to read."),
@@ -194,6 +214,8 @@ def scaffold(
     stream: _StreamOpt = False,
     augment: _AugmentOpt = False,
     image_size: _ImageSizeOpt = None,
+    text: _TextOpt = None,
+    categorical: _CategoricalOpt = None,
     key: KeyOpt = None,
     features_key: _FeaturesKeyOpt = None,
     header: HeaderOpt = None,
@@ -210,6 +232,7 @@ def scaffold(
 
       outhead scaffold y.npy --features images.npy --out train.py
 
+      outhead scaffold reviews.csv --target sentiment --text review --out train.py
       outhead scaffold masks.npy --features images.npy --out train.py   (one label per pixel)
 
       outhead scaffold tags.npy --per-step --features frames.npy --out train.py
@@ -253,6 +276,8 @@ def scaffold(
             per_step=per_step,
             options=options,
             image_options=image_options,
+            text=text or (),
+            categorical=categorical or (),
             outputs=outputs,
             # Written to a file, the script finds the data from its own folder; on stdout
             # nobody knows where it will live, so paths stay relative to the current directory.

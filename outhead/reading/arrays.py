@@ -183,8 +183,9 @@ class _ArrayReader(_Reader):
         step = max(1, BINARY_BATCH_BYTES // row_bytes)
         if batch_rows:
             step = min(step, batch_rows)
-        return idx, targets, k, row_bytes, step, StatsAccumulator(targets, matrix=matrix,
-                                                                   separator=sep)
+        return idx, targets, k, row_bytes, step, StatsAccumulator(
+            targets, matrix=matrix, separator=sep,
+            text_profile=self._text_profile)
 
 
 class _NpyReader(_ArrayReader):
@@ -209,6 +210,7 @@ class _NpyReader(_ArrayReader):
         selectors, sep = options.columns, options.sep
         import numpy as np
 
+        self._text_profile = options.text_profile
         idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
         try:
             arr = np.load(self.display, mmap_mode="r", allow_pickle=False)
@@ -274,6 +276,7 @@ class _NpzReader(_ArrayReader):
         selectors, sep = options.columns, options.sep
         import numpy as np
 
+        self._text_profile = options.text_profile
         idx, targets, k, row_bytes, step, acc = self._start(selectors, sep, batch_rows, matrix)
         n = self.shape[0]
         with self.zf.open(self.member) as fh:

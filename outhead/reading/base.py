@@ -151,6 +151,8 @@ class _Reader:
     """A file opened for reading: its columns, then its batches."""
 
     display: str
+    _text_profile: bool = False
+    """The scan under way gathers TextStats (``ReadOptions.text_profile``)."""
 
     def scan(
         self,

@@ -19,6 +19,9 @@ class ReadOptions:
     """CSV/TSV: the first line is (True) or is not (False) a header; None detects it."""
     sep: str | None = None
     """The separator inside a cell of label sets (``Kr|Xe``); None detects it."""
+    text_profile: bool = False
+    """Gather :class:`~outhead.stats.TextStats` for text columns (distinct share, words per
+    cell): what tells free text from categories among features; off for targets."""
     per_step: bool = False
     """NPY/NPZ: a 2-D array is (examples, steps) of one label per step, not rows x columns, and
     a 3-D one is (examples, steps, classes) (``--per-step``)."""

@@ -140,7 +140,8 @@ class _ParquetReader(_Reader):
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         size = min(batch_rows, PARQUET_BATCH_ROWS) if batch_rows else PARQUET_BATCH_ROWS
-        acc = StatsAccumulator(targets, matrix=matrix, separator=sep)
+        acc = StatsAccumulator(targets, matrix=matrix, separator=sep,
+                               text_profile=options.text_profile)
         done = 0
         lists = set()
         notes: list[Diagnostic] = []
@@ -158,7 +159,8 @@ class _ParquetReader(_Reader):
             notes.append(_note("labelset-list", f"column {targets[0]!r} holds lists: read as "
                                "sets of labels"))
             # labels out of a list are exact: an empty list is an empty set, not a missing cell
-            acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=())
+            acc = StatsAccumulator(targets, matrix=matrix, separator=sep, missing_tokens=(),
+                                   text_profile=options.text_profile)
         try:
             for pf in self.parts:
                 have = [t for t in targets if t in pf.schema_arrow.names]

@@ -385,6 +385,7 @@ class _CsvReader(_Reader):
         matrix: bool,
     ) -> TargetStats:
         selectors, sep = options.columns, options.sep
+        self._text_profile = options.text_profile
         idx = select_columns(self.all_columns, selectors, path=self.display)
         targets = [self.all_columns[i] for i in idx]
         text_columns: set[str] = set()
@@ -422,7 +423,8 @@ class _CsvReader(_Reader):
     ) -> TargetStats:
 
         acc = StatsAccumulator(targets, matrix=matrix, separator=sep,
-                               field_delimiter=self.delimiter)
+                               field_delimiter=self.delimiter,
+                               text_profile=self._text_profile)
         chunks = self._chunks(batch_rows)
         first = next(chunks, None)
         if first is not None:

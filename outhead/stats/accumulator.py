@@ -40,6 +40,7 @@ class StatsAccumulator:
         field_delimiter: the CSV field delimiter, never taken as a label separator.
         missing_tokens: text values that mean missing, after stripping; ``()`` where text is
             exact (labels out of a Parquet list column).
+        text_profile: gather :class:`~outhead.stats.TextStats` for the text columns.
     """
 
     def __init__(
@@ -51,10 +52,11 @@ class StatsAccumulator:
         separator: str | None = None,
         field_delimiter: str | None = None,
         missing_tokens: Sequence[str] = MISSING_TOKENS,
+        text_profile: bool = False,
     ) -> None:
         self.names = tuple(names)
         self.missing_tokens = tuple(missing_tokens)
-        self._columns = [_Column(name) for name in self.names]
+        self._columns = [_Column(name, text_profile) for name in self.names]
         self._matrix: _Matrix | None = _Matrix() if matrix and len(self.names) >= 2 else None
         self._labelsets = (
             _LabelSets(self.names[0], separator, field_delimiter)

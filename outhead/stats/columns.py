@@ -18,6 +18,7 @@ from outhead.stats.model import (
     MISSING_TOKENS,
     ColumnStats,
     ColumnType,
+    TextStats,
     Value,
     _np,
     _pa,
@@ -44,13 +45,18 @@ class _Column:
         "n_nonfinite",
         "n_numeric",
         "name",
+        "profile",
+        "sketch",
         "sq",
+        "text_cells",
+        "text_words",
         "total",
         "word_counts",
     )
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, profile: bool = False) -> None:
         self.name = name
+        self.profile = profile  # gather TextStats (free text or categories?)
         self.kind: str | None = None  # "number" | "bool" | "string"; None before any value
         self.n_missing = 0
         self.missing_rows: list[int] = []
@@ -68,6 +74,10 @@ class _Column:
         # to be a label of this column; ``blank_rows`` are the first rows of the other ones.
         self.word_counts: dict[str, int] = {}
         self.blank_rows: list[int] = []
+        # Text: cells and their lengths in words, and (past DISTINCT_CAP) the distinct sketch.
+        self.text_cells = 0
+        self.text_words: dict[int, int] = {}
+        self.sketch: _Sketch | None = None
 
     # -- shared helpers ---------------------------------------------------------------------
     def add_missing(self, mask: Any, offset: int) -> None:
@@ -159,6 +169,15 @@ class _Column:
         if self.kind is not None and n_distinct == 0 and counts is not None:
             ctype = "empty"
         numeric = ctype in ("integer", "float")
+        text = None
+        if ctype == "string" and self.profile:
+            exact = self.sketch is None
+            text = TextStats(
+                n_present=self.text_cells,
+                n_distinct=n_distinct if exact else self.sketch.estimate(),  # type: ignore[union-attr]
+                exact=exact,
+                word_counts=dict(sorted(self.text_words.items())),
+            )
         return ColumnStats(
             name=self.name,
             type=ctype,
@@ -173,6 +192,7 @@ class _Column:
             total_sq=float(self.sq) if numeric else 0.0,
             n_nonfinite=self.n_nonfinite,
             label_tokens=tuple(sorted(words)),
+            text=text,
         )
 
 
@@ -433,10 +453,59 @@ def _fold_bool(col: _Column, v: Any) -> None:
 
 
 def _fold_string(col: _Column, text: _Text) -> None:
+    if col.profile:
+        _fold_words(col, text)
     if col.counts is None:
+        if col.sketch is not None:
+            col.sketch.add(text.distinct()[0])
         return
     values, counts = text.distinct()
+    seen = col.counts
     col.merge_counts(values, counts)
+    if col.counts is None and col.profile:  # past the cap: a sketch of every value takes over
+        col.sketch = _Sketch()
+        col.sketch.add([str(value) for value in seen])
+
+
+def _fold_words(col: _Column, text: _Text) -> None:
+    """Count the present cells of a text batch by their length in words (whitespace-split)."""
+    np = _np()
+    pc = _pc()
+    if not len(text.dictionary):
+        return
+    lengths = arrow_to_numpy(pc.list_value_length(pc.utf8_split_whitespace(text.dictionary)))[0]
+    by_length = np.bincount(lengths.astype(np.intp), weights=text.counts)
+    for words in np.flatnonzero(by_length).tolist():
+        col.text_words[words] = col.text_words.get(words, 0) + int(by_length[words])
+    col.text_cells += int(text.counts.sum())
+
+
+class _Sketch:
+    """The TEXT_SKETCH_SIZE smallest 64-bit hashes of the values added ("k minimum values"):
+    their spread estimates how many distinct values there are, in bounded memory, and the
+    estimate does not depend on the order or the batches the values came in."""
+
+    __slots__ = ("hashes",)
+
+    def __init__(self) -> None:
+        self.hashes: list[int] = []  # sorted, distinct
+
+    def add(self, values: Sequence[str]) -> None:
+        import hashlib
+
+        size = model.TEXT_SKETCH_SIZE
+        new = {
+            int.from_bytes(hashlib.blake2b(v.encode("utf-8"), digest_size=8).digest(), "big")
+            for v in values
+        }
+        self.hashes = sorted(set(self.hashes) | new)[:size]
+
+    def estimate(self) -> int:
+        """The estimated number of distinct values (exact below TEXT_SKETCH_SIZE of them)."""
+        size = model.TEXT_SKETCH_SIZE
+        if len(self.hashes) < size:
+            return len(self.hashes)
+        return round((size - 1) * 2.0**64 / (self.hashes[-1] + 1))
 
 
 def _is_number_text(token: str) -> bool:

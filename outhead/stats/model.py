@@ -11,6 +11,9 @@ from outhead.diagnostics import Diagnostic
 
 #: Distinct values tracked exactly per column; beyond it a column is "more than N distinct".
 DISTINCT_CAP = 4096
+#: Past :data:`DISTINCT_CAP`, a text column's distinct values are estimated from the hashes
+#: of this many of them (the smallest: a "k minimum values" sketch, about 1.6% off).
+TEXT_SKETCH_SIZE = 4096
 #: How many example row numbers are kept for each kind of anomaly (missing cells, odd rows).
 MAX_EXAMPLES = 5
 #: How many leading rows are kept as text, for display.
@@ -105,6 +108,8 @@ class ColumnStats:
     label_tokens: tuple[str, ...] = ()
     """Missing-cell tokens that are labels of this column in context (``None`` beside ``Some``
     and ``Marked``): counted in ``counts``, not in ``n_missing``."""
+    text: TextStats | None = None
+    """Text columns: their distinct share and lengths in words (is it free text?); else None."""
 
     @property
     def n_present(self) -> int:
@@ -117,6 +122,43 @@ class ColumnStats:
     @property
     def distinct_capped(self) -> bool:
         return self.counts is None
+
+
+@dataclass(frozen=True)
+class TextStats:
+    """What tells free text (sentences) from categories in a text column."""
+
+    n_present: int
+    """The non-missing cells."""
+    n_distinct: int
+    """Distinct values: exact when ``exact``, else an estimate (see :data:`TEXT_SKETCH_SIZE`)."""
+    exact: bool
+    word_counts: Mapping[int, int]
+    """Words in a cell (split at whitespace) -> number of cells, over the present cells."""
+
+    @property
+    def distinct_share(self) -> float:
+        return self.n_distinct / self.n_present if self.n_present else 0.0
+
+    @property
+    def median_words(self) -> float:
+        """The median of the cells' word counts (0 when no cell is present)."""
+        if not self.n_present:
+            return 0.0
+        ranked = sorted(self.word_counts.items())
+
+        def at(rank: int) -> int:
+            seen = 0
+            for words, n in ranked:
+                seen += n
+                if seen > rank:
+                    return words
+            return ranked[-1][0]  # pragma: no cover - rank < n_present always
+
+        half = self.n_present // 2
+        if self.n_present % 2:
+            return float(at(half))
+        return (at(half - 1) + at(half)) / 2
 
 
 @dataclass(frozen=True)
