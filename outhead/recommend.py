@@ -898,9 +898,12 @@ def _map_shape_why(layout: Layout, head: Head) -> str:
     if kind == LayoutKind.BINARY_MASK:
         return (
             f"shapes: the target is {y} and the output {out}; Keras 3 adds or drops a trailing "
-            "axis of 1 to match them, so (n, H, W) and (n, H, W, 1) masks both work"
+            "axis of 1 to match them, so "
+            + ("(n, T) and (n, T, 1) labels" if layout.per_step
+               else "(n, H, W) and (n, H, W, 1) masks")
+            + " both work"
         )
-    return f"shapes: the target is {y} and the output {out}: the same shape, position by position"
+    return f"shapes: the target is {y} and the output {out}: the same shape, {where} by {where}"
 
 
 def _recommend_map(
@@ -911,6 +914,7 @@ def _recommend_map(
 
     kind, k = layout.kind, head.units
     where = "step" if layout.per_step else "position"
+    wheres = where + "s"
     layer_why = (
         "Dense acts on the last axis, so it gives the outputs of each step"
         if head.layer == "Dense"
@@ -922,9 +926,10 @@ def _recommend_map(
         decision: Decision = "threshold"
         text = f"each {where} is 1 when its p >= 0.5, else 0"
         why = [
-            f"1 unit per {where}: a 0/1 mask needs one probability ({layer_why})",
+            f"1 unit per {where}: a 0/1 {'label' if layout.per_step else 'mask'} needs one "
+            f"probability ({layer_why})",
             f"sigmoid activation: the output at each {where} is P(1)",
-            "binary cross-entropy: the loss of a yes/no label, averaged over positions; "
+            f"binary cross-entropy: the loss of a yes/no label, averaged over {wheres}; "
             "BinaryIoU(target_class_ids=[1]) scores the foreground, which accuracy hides",
         ]
         two = replace(_head(2, "softmax", _SCCE), layer=head.layer)
@@ -932,15 +937,15 @@ def _recommend_map(
             "two classes", two,
             (MetricSpec("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),
              MetricSpec("MeanIoU", "mean_io_u", (("num_classes", 2), ("sparse_y_pred", False)))),
-            "2 softmax units per position give P(background) and P(foreground); the same "
+            f"2 softmax units per {where} give P(background) and P(foreground); the same "
             "model with twice the weights in the last layer",
         ))
     elif kind in (LayoutKind.CLASS_MAP, LayoutKind.ONE_HOT_MAP, LayoutKind.PROBABILITY_MAP):
         decision, text = "argmax", f"the class of each {where} = argmax over its {k} outputs"
         loss = (
-            "sparse categorical cross-entropy: one class id per position"
+            f"sparse categorical cross-entropy: one class id per {where}"
             if kind == LayoutKind.CLASS_MAP
-            else "categorical cross-entropy: one-hot (or soft) channels per position"
+            else f"categorical cross-entropy: one-hot (or soft) channels per {where}"
         )
         why = [
             f"{k} units per {where}: one per class ({layer_why})",
@@ -952,8 +957,9 @@ def _recommend_map(
         decision, text = "per-label-threshold", f"each channel of each {where} is on when p >= 0.5"
         why = [
             f"{k} units per {where}: one per channel ({layer_why})",
-            "sigmoid activation: the channels are independent masks that may overlap",
-            "binary cross-entropy: one binary loss per channel and position",
+            "sigmoid activation: the channels are independent "
+            f"{'labels' if layout.per_step else 'masks'} that may overlap",
+            f"binary cross-entropy: one binary loss per channel and {where}",
         ]
     else:
         decision, text = "identity", f"the outputs are the values of each {where}"
@@ -962,7 +968,7 @@ def _recommend_map(
             "sigmoid activation: keeps every value inside [0, 1]"
             if kind == LayoutKind.BOUNDED_MAP
             else "linear activation: the values are free to take any value",
-            "mean squared error, averaged over positions",
+            f"mean squared error, averaged over {wheres}",
         ]
     why.append(_map_shape_why(layout, head))
     if from_logits and layout.is_classification:
@@ -975,7 +981,7 @@ def _recommend_map(
         alternatives.append(Alternative(
             "logits, numerically stable", lh, _map_metrics(layout, lh),
             "the loss applies the activation itself, in a stable form (a sigmoid or softmax "
-            "saturates in float32 and stops the gradient of confidently wrong positions)",
+            f"saturates in float32 and stops the gradient of confidently wrong {wheres})",
             "thresholds move to 0.0 on logits; argmax metrics read logits as they are",
         ))
     return Recommendation(

@@ -665,6 +665,7 @@ def test_report_to_dict_counts_and_tags_files() -> None:
     doc = report.to_dict()
     assert doc["summary"] == {
         "files": 1,
+        "outputs": 1,
         "errors": 2,
         "warnings": 0,
         "notes": 0,

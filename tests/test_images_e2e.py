@@ -19,6 +19,7 @@ import pytest
 from outhead.render import ScaffoldOptions
 from outhead.render_images import ImageOptions
 from outhead.scaffold import ScaffoldResult, scaffold_script
+from tests.conftest import case_runs
 from tests.image_data import shape_folder, shape_images
 from tests.test_scaffold_e2e import HIGHER_IS_BETTER, load_model, load_script, run_script
 
@@ -117,26 +118,7 @@ def run_case(case: ImageCase, folder: Path) -> Run:
     return Run(case, data, result, script, out, proc.stdout, proc.stderr, proc.returncode)
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    done: dict[str, Run] = {}
-
-    def get(name: str) -> Run:
-        if name not in done:
-            case = next(c for c in CASES if c.name == name)
-            done[name] = run_case(case, tmp_path_factory.mktemp(name))
-        return done[name]
-
-    return get
-
-
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import keras
-
-    return keras
+runs = case_runs(CASES, run_case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -288,6 +288,42 @@ def test_inspect_human_output_of_a_class_map(runner: CliRunner, tmp_path: Path) 
     assert "class_weight does not apply to maps" in " ".join(out.split())
 
 
+@pytest.mark.parametrize("kind", ["class ids", "imbalanced one-hot", "imbalanced 0/1"])
+def test_per_step_reports_speak_of_steps(runner: CliRunner, tmp_path: Path, kind: str) -> None:
+    """Per-step labels: the evidence, head, weights and warnings say steps, never positions
+    (the statistics are over positions only in the sense of the steps)."""
+    rng = np.random.default_rng(3)
+    if kind == "class ids":
+        y = rng.integers(0, 4, (40, 12))
+    elif kind == "imbalanced one-hot":
+        y = np.eye(3)[rng.choice(3, (40, 12), p=[0.9, 0.05, 0.05])]
+    else:
+        y = (rng.random((40, 12)) < 0.1).astype("int64")
+    path = _save(tmp_path, "steps.npy", y)
+    result = runner.invoke(app, ["inspect", str(path), "--per-step", "--width", "100"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "position" not in out and "pixel" not in out and "(n, H, W" not in out
+    assert "40 examples of 12 steps" in out and "over its 480 steps" in out
+    assert "one output per step" in out
+    if kind != "class ids":
+        assert "sample_weight per step, by class" in out and "[class-imbalance]" in out
+        assert "the largest has" in out and "weight each step: sample_weight" in out
+    doc = json.loads(runner.invoke(app, ["inspect", str(path), "--per-step", "--json"]).stdout)
+    texts = [*doc["evidence"], *doc["why"], doc["decision_text"],
+             *(d[k] or "" for d in doc["warnings"] for k in ("message", "fix"))]
+    assert not [t for t in texts if "position" in t]
+    assert len(doc["warnings"]) == (0 if kind == "class ids" else 1)
+
+
+def test_image_maps_keep_speaking_of_positions(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["inspect", str(_save(tmp_path, "m.npy", _squares())),
+                                 "--width", "100"])
+    out = " ".join(result.stdout.split())
+    assert "over its 2,880 positions" in out and "one output per position" in out
+    assert "per-pixel accuracy" in out and "step" not in out
+
+
 # --------------------------------------------------------------------------------------------
 # check
 # --------------------------------------------------------------------------------------------

@@ -271,6 +271,61 @@ def test_check_mixed_columns_checks_each_output(
     assert github.stdout.startswith(f"::error file={table},title=OH102 single-class::output 'flat'")
 
 
+def test_check_counts_a_file_of_several_outputs_once(
+    runner: CliRunner, table: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary counts the file once and its outputs beside it, in every format."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    args = ["check", str(table), "-c", "price", "-c", "kind"]
+    human = runner.invoke(app, args)
+    assert human.exit_code == 0, human.output
+    assert human.stdout.splitlines()[-1] == "All checks passed: 1 file (2 outputs), no findings."
+    doc = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    jsonschema.validate(doc, CHECK_SCHEMA)
+    assert (doc["summary"]["files"], doc["summary"]["outputs"]) == (1, 2)
+    assert [f["output"] for f in doc["files"]] == ["price", "kind"]
+    github = runner.invoke(app, [*args, "-c", "flat", "--format", "github"])
+    assert github.exit_code == 1
+    assert github.stderr.strip().endswith("in 1 file (3 outputs).")
+    # beside a file of one target: two files, three outputs
+    np.save(tmp_path / "y.npy", np.arange(20) % 2)
+    config = tmp_path / "outhead.toml"
+    config.write_text(
+        f'[[targets]]\npath = "{table.as_posix()}"\noutputs = [{{ column = "price" }}, '
+        '{ column = "kind" }]\n\n[[targets]]\npath = "y.npy"\n'
+    )
+    both = runner.invoke(app, ["check", "--config", str(config), "--json"])
+    doc = json.loads(both.stdout)
+    assert (doc["summary"]["files"], doc["summary"]["outputs"]) == (2, 3)
+    assert [f["output"] for f in doc["files"]] == ["price", "kind", None]
+    text = runner.invoke(app, ["check", "--config", str(config)]).stdout
+    assert text.splitlines()[-1] == "All checks passed: 2 files (3 outputs), no findings."
+
+
+def test_check_counts_a_file_given_twice_once(runner: CliRunner, tmp_path: Path) -> None:
+    np.save(tmp_path / "y.npy", np.arange(20) % 2)
+    config = tmp_path / "outhead.toml"
+    config.write_text('[[targets]]\npath = "y.npy"\n\n[[targets]]\npath = "y.npy"\n'
+                      'expect = "binary"\n')
+    result = runner.invoke(app, ["check", "--config", str(config)])
+    assert result.stdout.splitlines()[-1] == "All checks passed: 1 file (2 targets), no findings."
+
+
+def test_readme_check_of_several_outputs_is_real_output(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (ROOT / "README.md").read_text()
+    snippet = re.search(r"```python\n(import numpy as np\nrng = np.random.default_rng\(1\)"
+                        r".*?)```", readme, flags=re.S)
+    assert snippet is not None
+    command = "$ outhead check homes.csv -c price -c segment\n"
+    start = readme.index(command) + len(command)
+    monkeypatch.chdir(tmp_path)
+    exec(snippet.group(1), {})  # the README's snippet that makes homes.csv
+    result = runner.invoke(app, command.split()[2:])
+    assert result.stdout == readme[start : readme.index("```", start)]
+
+
 def test_check_config_outputs(runner: CliRunner, table: Path, tmp_path: Path) -> None:
     config = tmp_path / "outhead.toml"
     config.write_text(

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -82,8 +83,7 @@ def test_each_output_beats_its_baseline(run: Path) -> None:
     assert set(metrics["loss_weights"]) == {"price", "segment"}
 
 
-def test_saved_model_and_predict_labels(run: Path) -> None:
-    import keras
+def test_saved_model_and_predict_labels(run: Path, keras: Any) -> None:
     import pandas as pd
 
     labels = json.loads((run / "out" / "labels.json").read_text())

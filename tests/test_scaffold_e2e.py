@@ -25,7 +25,7 @@ import pytest
 
 from outhead.render import ScaffoldOptions
 from outhead.scaffold import ScaffoldResult, scaffold_script
-from tests.conftest import ROOT
+from tests.conftest import ROOT, case_runs
 
 pytestmark = pytest.mark.slow
 
@@ -232,27 +232,7 @@ def run_script(script: Path, *args: str, cwd: Path) -> subprocess.CompletedProce
     )
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Run each case at most once for the whole module; the tests share the runs."""
-    done: dict[str, Run] = {}
-
-    def get(name: str) -> Run:
-        if name not in done:
-            case = next(c for c in CASES if c.name == name)
-            done[name] = run_case(case, tmp_path_factory.mktemp(name))
-        return done[name]
-
-    return get
-
-
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import keras
-
-    return keras
+runs = case_runs(CASES, run_case)
 
 
 def load_model(keras: Any, path: Path) -> Any:

@@ -9,7 +9,6 @@ baseline (the most frequent class of each pixel) on per-pixel accuracy and mean 
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from typer.testing import CliRunner
 from outhead.cli import app
 from outhead.render import ScaffoldOptions
 from outhead.render_segment import levels_for
-from tests.test_images import check_golden, render_in
+from tests.test_images import GOLDEN, check_golden, render_in
 from tests.test_render import ruff
 from tests.test_scaffold_e2e import load_model, load_script, run_script
 
@@ -122,15 +121,6 @@ def test_masks_that_cannot_label_the_images_exit_2(
     assert not (data / "train.py").exists()
 
 
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import keras
-
-    return keras
-
-
 @pytest.mark.slow
 def test_segmentation_script_learns_past_the_baseline(data: Path, tmp_path: Path,
                                                       keras: Any) -> None:
@@ -220,6 +210,27 @@ def test_per_step_scripts_pass_ruff(sequences: Path, tmp_path: Path) -> None:
         assert "keras.layers.Dense(4, activation=\"softmax\")(x)" in text
         (out / f"train_{i}.py").write_text(text)
     ruff(out)
+
+
+@pytest.mark.parametrize("target", ["tags.npy", "tags_onehot.npy", "tags_binary.npy"])
+def test_per_step_scripts_speak_of_features_labels_and_steps(sequences: Path, target: str) -> None:
+    """The per-step script names its options and words after features, labels and steps; the
+    image script (its golden) keeps --images-file and --masks-file."""
+    labels = np.load(sequences / "tags.npy")
+    np.save(sequences / "tags_binary.npy", (labels == 0).astype("int64"))
+    text = render_in(sequences, target, features_path="frames.npy", per_step=True)
+    assert '"--features-file", default=FEATURES_FILE' in text
+    assert '"--labels-file", default=LABELS_FILE' in text
+    assert 'require_file(args.features_file, "--features-file")' in text
+    assert "(--features-file), labels" in text and 'name="features"' in text
+    # the one contract kept from the image script: labels.json's "mask_values"
+    leftover = text.replace('"mask_values"', "").replace("MASK_VALUES", "")
+    leftover = leftover.replace("binary-mask", "")  # the name of the layout
+    for word in ("image", "mask", "pixel", "position", "IMAGES", "MASKS"):
+        assert word not in leftover, [ln for ln in leftover.splitlines() if word in ln]
+    golden = (GOLDEN / "train_segment.py").read_text()
+    assert '"--images-file", default=IMAGES_FILE' in golden
+    assert '"--masks-file", default=MASKS_FILE' in golden
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ import pytest
 
 from outhead.render import ScaffoldOptions
 from outhead.scaffold import ScaffoldResult, scaffold_script
+from tests.conftest import case_runs
 from tests.test_scaffold_e2e import HIGHER_IS_BETTER, load_model, load_script, run_script
 from tests.text_data import TOPICS, reviews, write_csv
 
@@ -90,26 +91,7 @@ def run_case(case: TextCase, folder: Path) -> Run:
     return Run(case, data, result, script, out, proc.stdout, proc.stderr, proc.returncode)
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    done: dict[str, Run] = {}
-
-    def get(name: str) -> Run:
-        if name not in done:
-            case = next(c for c in CASES if c.name == name)
-            done[name] = run_case(case, tmp_path_factory.mktemp(name))
-        return done[name]
-
-    return get
-
-
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import keras
-
-    return keras
+runs = case_runs(CASES, run_case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

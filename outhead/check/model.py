@@ -199,9 +199,19 @@ class FileResult:
     """The findings about one target file (and the layout it was read as, when it was read)."""
 
     file: str
+    """The heading of the result: the path, or ``PATH [output NAME]`` for one output."""
     findings: tuple[Finding, ...]
     layout: Layout | None = None
     head: DeclaredHead | None = None
+    output: str | None = None
+    """One output of a target of several outputs: its name (``file`` is then headed with it)."""
+    path: str | None = None
+    """The target file itself when ``file`` names one of its outputs; see :attr:`target_file`."""
+
+    @property
+    def target_file(self) -> str:
+        """The file read, without the output's name: what the summary counts as a file."""
+        return self.path if self.path is not None else self.file
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -210,6 +220,7 @@ class FileResult:
         layout = self.layout
         return {
             "file": self.file,
+            "output": self.output,
             "task": layout.task.value if layout else None,
             "layout": layout.kind.value if layout else None,
             "n_rows": layout.n_rows if layout else None,
@@ -254,9 +265,15 @@ class Report:
     def return_code(self) -> int:
         return 1 if self.failed else 0
 
+    @property
+    def n_files(self) -> int:
+        """The distinct files read: a target of several outputs is one file."""
+        return len({r.target_file for r in self.results})
+
     def summary(self) -> dict[str, Any]:
         return {
-            "files": len(self.results),
+            "files": self.n_files,
+            "outputs": len(self.results),
             "errors": self.count("error"),
             "warnings": self.count("warning"),
             "notes": self.count("note"),

@@ -233,7 +233,8 @@ def _check_output(spec: TargetSpec) -> FileResult:
         return result
     named = f"output {spec.output!r}"
     findings = tuple(replace(f, message=f"{named}: {f.message}") for f in result.findings)
-    return replace(result, file=f"{result.file} [output {spec.output}]", findings=findings)
+    return replace(result, file=f"{result.file} [output {spec.output}]", findings=findings,
+                   output=spec.output, path=result.file)
 
 
 def output_specs(spec: TargetSpec) -> list[TargetSpec]:

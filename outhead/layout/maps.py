@@ -48,10 +48,33 @@ _TASK_LINE = {
     "position",
 }
 
+#: Per-step labels (``--per-step``) are not masks: the lines that say so, worded for steps.
+_STEP_TASK_LINE = {
+    LayoutKind.BINARY_MASK: "one 0/1 value per step: a binary label per step, 1 sigmoid unit "
+    "per step gives P(1)",
+    LayoutKind.MULTI_HOT_MAP: "{k} independent 0/1 channels per step (labels may overlap): "
+    "{k} sigmoid units per step",
+    LayoutKind.PROBABILITY_MAP: "{k} channels summing to 1 at every step (soft labels): one "
+    "softmax over {k} units per step",
+}
 
-def positions_text(text: str) -> str:
-    """A sentence about rows, about positions (the statistics of a map are over positions)."""
-    return re.sub(r"\brow\b", "position", re.sub(r"\brows\b", "positions", text))
+
+def positions_text(text: str, per_step: bool = False) -> str:
+    """A sentence about rows, about positions (the statistics of a map are over positions), or
+    about steps for per-step labels (``--per-step``: the positions are the steps)."""
+    text = re.sub(r"\brow\b", "position", re.sub(r"\brows\b", "positions", text))
+    return steps_text(text) if per_step else text
+
+
+def steps_text(text: str) -> str:
+    """A sentence about the positions of a map, about the steps of per-step labels."""
+    return re.sub(r"\bposition\b", "step", re.sub(r"\bpositions\b", "steps", text))
+
+
+def where_word(per_step: bool, plural: bool = False) -> str:
+    """What one target of a map is attached to: ``position`` (pixels, voxels) or ``step``."""
+    word = "step" if per_step else "position"
+    return word + "s" if plural else word
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -93,7 +116,7 @@ def as_map(base: Layout, stats: TargetStats, forced: Task | None) -> Layout:
             path=path,
         )
     lines, roles = _evidence(base, kind, source.shape, positions, channels, source.per_step)
-    diagnostics = tuple(_diagnostic(d, base, channels) for d in base.diagnostics)
+    diagnostics = tuple(_diagnostic(d, base, channels, source.per_step) for d in base.diagnostics)
     interpolated = _interpolated(stats, kind)
     if interpolated is not None:
         diagnostics = (*diagnostics, interpolated)
@@ -107,7 +130,7 @@ def as_map(base: Layout, stats: TargetStats, forced: Task | None) -> Layout:
         evidence=lines,
         evidence_roles=roles,
         diagnostics=diagnostics,
-        runner_up=positions_text(base.runner_up) if base.runner_up else None,
+        runner_up=positions_text(base.runner_up, source.per_step) if base.runner_up else None,
         map_shape=tuple(positions),
         map_channels=channels,
         per_step=source.per_step,
@@ -140,7 +163,7 @@ def _evidence(
     per_step: bool,
 ) -> tuple[tuple[str, ...], tuple[EvidenceRole | None, ...]]:
     n = shape[0]
-    where = "steps" if per_step else "positions"
+    where = where_word(per_step, plural=True)
     axis = (
         "no channel axis" if channels is None else f"a channel axis of {channels}"
     )
@@ -149,22 +172,25 @@ def _evidence(
         total *= d
     lines: list[str] = [
         f"an array of shape {tuple(shape)}: {_num(n)} examples of {shape_text(positions)} "
-        f"{where}, {axis}; the statistics are over its {_num(total)} positions"
+        f"{where}, {axis}; the statistics are over its {_num(total)} {where}"
     ]
     roles: list[EvidenceRole | None] = [None]
     for line, role in zip(base.evidence, base.evidence_roles or (None,) * len(base.evidence),
                           strict=False):
         if role in ("values", "classes", "range", "forced"):
-            lines.append(positions_text(line))
+            lines.append(positions_text(line, per_step))
             roles.append(role)
     k = base.n_outputs
-    lines.append(_TASK_LINE[kind].format(k=k))
+    if per_step:
+        lines.append(steps_text(_STEP_TASK_LINE.get(kind, _TASK_LINE[kind]).format(k=k)))
+    else:
+        lines.append(_TASK_LINE[kind].format(k=k))
     roles.append("task")
     share = background_share(base)
     if share is not None:
         label, frac = share
         lines.append(
-            f"the most frequent class, {format_label(label)}, covers {frac:.1%} of positions"
+            f"the most frequent class, {format_label(label)}, covers {frac:.1%} of {where}"
             + (" (the background)" if frac >= 0.5 else "")
             + f": predicting it everywhere scores {frac:.1%} per-"
             f"{'step' if per_step else 'pixel'} accuracy"
@@ -196,22 +222,23 @@ def position_weights(layout: Layout) -> dict[int, float] | None:
     return balanced_class_weight(layout.class_counts)
 
 
-def _diagnostic(d: Diagnostic, base: Layout, channels: int | None) -> Diagnostic:
-    """A diagnostic of the position reading, worded for a map (and its fix for one)."""
+def _diagnostic(d: Diagnostic, base: Layout, channels: int | None, per_step: bool) -> Diagnostic:
+    """A diagnostic of the position reading, worded for a map (and its fix for one): about
+    positions, or steps for per-step labels."""
     if d.code == "class-imbalance" and base.class_counts:
         weights = balanced_class_weight(base.class_counts)
         shown = ", ".join(f"{w:.4g}" for w in weights.values())
         ids = sample_weight_index(base.kind == LayoutKind.ONE_HOT, channels)
         return replace(
             d,
-            message=positions_text(d.message),
+            message=positions_text(d.message, per_step),
             fix=(
-                f"weight each position: sample_weight = np.array([{shown}])[{ids}] "
+                f"weight each {where_word(per_step)}: sample_weight = np.array([{shown}])[{ids}] "
                 "(class_weight does not apply to maps); watch the IoU, not accuracy"
             ),
         )
-    return replace(d, message=positions_text(d.message),
-                   fix=positions_text(d.fix) if d.fix else None)
+    return replace(d, message=positions_text(d.message, per_step),
+                   fix=positions_text(d.fix, per_step) if d.fix else None)
 
 
 def sample_weight_index(one_hot: bool, channels: int | None) -> str:

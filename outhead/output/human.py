@@ -14,11 +14,13 @@ from rich.table import Table
 from rich.text import Text
 
 from outhead.layout import format_label, format_number
+from outhead.layout.maps import where_word
 from outhead.output.summary import plural, summary_line
 
 if TYPE_CHECKING:
     from outhead.check.model import Report as CheckReport
     from outhead.diagnostics import Diagnostic
+    from outhead.layout import Layout
     from outhead.recommend import Recommendation
     from outhead.stats import ColumnStats, TargetStats
 
@@ -26,6 +28,11 @@ BAR_WIDTH = 30
 MAX_BARS = 20
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+
+
+def _where(layout: Layout) -> str:
+    """``position`` (pixels, voxels) or ``step`` (per-step labels): what a map's target is of."""
+    return where_word(layout.per_step)
 
 
 def _section(title: str) -> Text:
@@ -60,7 +67,7 @@ def _file_line(stats: TargetStats) -> Text:
         chans = f", {geometry[1]} channel{'s' if geometry[1] != 1 else ''}" if geometry[1] else ""
         text.append(
             f"  ({', '.join(bits)}; shape {tuple(src.shape)}: {src.shape[0]:,} examples × "
-            f"{each} {where}{chans}; {stats.n_rows:,} positions)"
+            f"{each} {where}{chans}; {stats.n_rows:,} {where})"
         )
         return text
     text.append(f"  ({', '.join(bits)}; {stats.n_rows:,} rows, {cols})")
@@ -193,7 +200,7 @@ def render_inspect(rec: Recommendation) -> Group:
     table.add_column(overflow="fold")
     table.add_row("units", str(head.units))
     if layout.is_map:
-        table.add_row("layer", f"{head.layer} (one output per position)")
+        table.add_row("layer", f"{head.layer} (one output per {_where(layout)})")
         table.add_row("output shape", str(rec.output_shape) + " per example")
     table.add_row("activation", head.activation)
     loss = f"{head.loss_class} ({head.loss})"
@@ -213,7 +220,7 @@ def render_inspect(rec: Recommendation) -> Group:
     if rec.position_weight:
         table.add_row(
             "sample_weight",
-            f"per position, by class: {rec.position_weight} (Keras' class_weight does not "
+            f"per {_where(layout)}, by class: {rec.position_weight} (Keras' class_weight does not "
             "apply to maps)",
         )
     parts.append(table)
