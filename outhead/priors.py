@@ -167,6 +167,9 @@ def focal_note(head: HeadLike) -> str:
 # Skewed regression targets
 # --------------------------------------------------------------------------------------------
 
+#: Tasks whose target columns get a histogram (and a skewness) in the JSON and the human output.
+CONTINUOUS = (Task.REGRESSION, Task.BOUNDED_REGRESSION)
+
 #: A target column whose skewness is at least this (in absolute value) is called skewed.
 SKEWED_FROM = 1.0
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from outhead.diagnostics import Diagnostic
 from outhead.layout import Layout, LayoutKind, Task, balanced_class_weight
 from outhead.priors import (
+    CONTINUOUS,
     FOCAL_BELOW,
     bias_why,
     focal_note,
@@ -237,16 +238,12 @@ class Recommendation:
             "warnings": [d.to_dict() for d in self.diagnostics],
             "source": layout.stats.source.to_dict() if layout.stats is not None else None,
             "target_columns": [
-                _column_summary(c, histogram=layout.task in _CONTINUOUS)
+                _column_summary(c, histogram=layout.task in CONTINUOUS)
                 for c in layout.stats.columns
             ]
             if layout.stats is not None
             else [],
         }
-
-
-#: Tasks whose target columns get a histogram (and a skewness) in the JSON and the human output.
-_CONTINUOUS = (Task.REGRESSION, Task.BOUNDED_REGRESSION)
 
 
 def _column_summary(col: ColumnStats, *, histogram: bool = False) -> dict[str, Any]:
