@@ -516,6 +516,9 @@ def read_text_plan(
     source = features.source
     names = list(features.columns if features.columns is not None else source.all_columns)
     check_override_columns(names, source, text, categorical)
+    if source.path == "-":
+        # Standard input is read once; render_script refuses it (the script reads it again).
+        return text_plan(names, (), text=text, categorical=categorical)
     from outhead.reading import ReadOptions, read_schema, scan_target
 
     key = features_key if not features.in_target_file else source.key
