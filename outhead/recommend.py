@@ -12,6 +12,16 @@ from typing import Any, Literal
 
 from outhead.diagnostics import Diagnostic
 from outhead.layout import Layout, LayoutKind, Task, balanced_class_weight
+from outhead.priors import (
+    CONTINUOUS,
+    FOCAL_BELOW,
+    bias_why,
+    focal_note,
+    focal_option,
+    initial_bias,
+    rarest_share,
+    skew_note,
+)
 from outhead.stats import DISTINCT_CAP, ColumnStats
 
 Decision = Literal["identity", "threshold", "argmax", "per-label-threshold"]
@@ -153,6 +163,9 @@ class Recommendation:
     """Why this head, one sentence per choice (units, activation, loss)."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """The layout's diagnostics plus any from the recommendation (e.g. a forced task)."""
+    initial_bias: tuple[float, ...] | None = None
+    """The output layer's starting bias, one per unit, from the target's priors (see
+    :func:`initial_bias`); None where the default zeros are right or the data cannot say."""
     position_weight: dict[int, float] | None = None
     """Maps: balanced weights per class id, for a per-position ``sample_weight`` (Keras'
     ``class_weight`` does not apply to maps); None for rows and balanced maps."""
@@ -160,6 +173,15 @@ class Recommendation:
     @property
     def task(self) -> Task:
         return self.layout.task
+
+    def layer_code(self, module: str = "keras.layers") -> str:
+        """The output layer, with ``bias_initializer=...Constant([...])`` when set."""
+        code = self.head.layer_code(module)
+        if self.initial_bias is None:
+            return code
+        initializers = module.rsplit(".", 1)[0] + ".initializers"
+        bias = _py(list(self.initial_bias))
+        return f"{code[:-1]}, bias_initializer={initializers}.Constant({bias}))"
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -203,7 +225,8 @@ class Recommendation:
                 if self.position_weight
                 else None
             ),
-            "layer_code": self.head.layer_code(),
+            "layer_code": self.layer_code(),
+            "initial_bias": list(self.initial_bias) if self.initial_bias is not None else None,
             "compile_code": self.compile_code(),
             "alternatives": [a.to_dict() for a in self.alternatives],
             "why": list(self.why),
@@ -214,14 +237,17 @@ class Recommendation:
             "forced": layout.forced,
             "warnings": [d.to_dict() for d in self.diagnostics],
             "source": layout.stats.source.to_dict() if layout.stats is not None else None,
-            "target_columns": [_column_summary(c) for c in layout.stats.columns]
+            "target_columns": [
+                _column_summary(c, histogram=layout.task in CONTINUOUS)
+                for c in layout.stats.columns
+            ]
             if layout.stats is not None
             else [],
         }
 
 
-def _column_summary(col: ColumnStats) -> dict[str, Any]:
-    """One target column, summarised for the JSON output."""
+def _column_summary(col: ColumnStats, *, histogram: bool = False) -> dict[str, Any]:
+    """One target column, summarised for the JSON output (with its bins for regression)."""
     return {
         "name": col.name,
         "type": col.type,
@@ -230,6 +256,7 @@ def _column_summary(col: ColumnStats) -> dict[str, Any]:
         "n_missing": col.n_missing,
         "min": col.minimum,
         "max": col.maximum,
+        "histogram": col.histogram.to_dict() if histogram and col.histogram else None,
     }
 
 
@@ -246,6 +273,8 @@ LOSSES: dict[str, tuple[str, str]] = {
     "bce": ("binary_crossentropy", "BinaryCrossentropy"),
     "cce": ("categorical_crossentropy", "CategoricalCrossentropy"),
     "scce": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"),
+    "binary-focal": ("binary_focal_crossentropy", "BinaryFocalCrossentropy"),
+    "categorical-focal": ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy"),
 }
 _MSE, _BCE, _CCE, _SCCE = LOSSES["regression"], LOSSES["bce"], LOSSES["cce"], LOSSES["scce"]
 
@@ -345,7 +374,9 @@ def _logits_alternative(head: Head, metrics: tuple[MetricSpec, ...], layout: Lay
     )
 
 
-def head_for(layout: Layout, *, from_logits: bool = False, two_node: bool = False) -> Head:
+def head_for(
+    layout: Layout, *, from_logits: bool = False, two_node: bool = False, focal: bool = False
+) -> Head:
     """The head a layout calls for: the one place that decides units, activation and loss.
 
     ``outhead inspect``, ``outhead check`` (the fixes it quotes) and ``outhead scaffold`` all
@@ -357,10 +388,21 @@ def head_for(layout: Layout, *, from_logits: bool = False, two_node: bool = Fals
             classification head; ignored for regression.
         two_node: 2 softmax units with a sparse loss for a binary label vector; ignored for
             anything else.
+        focal: the focal form of the classification loss (``BinaryFocalCrossentropy`` for
+            sigmoid heads, ``CategoricalFocalCrossentropy`` for softmax heads, which has no
+            sparse form: class ids must be one-hot encoded); ignored for regression.
 
     Returns:
         The :class:`Head`.
     """
+    head = _plain_head(layout, from_logits=from_logits, two_node=two_node)
+    if not focal or head.probabilities is None:
+        return head
+    loss = LOSSES["binary-focal" if head.probabilities == "sigmoid" else "categorical-focal"]
+    return replace(head, loss=loss[0], loss_class=loss[1])
+
+
+def _plain_head(layout: Layout, *, from_logits: bool, two_node: bool) -> Head:
     task, kind, k = layout.task, layout.kind, layout.n_outputs
     if layout.is_map:
         return _map_head(layout, from_logits)
@@ -391,7 +433,7 @@ class _Reading:
 
 
 def recommend(
-    layout: Layout, *, from_logits: bool = False, two_node: bool = False
+    layout: Layout, *, from_logits: bool = False, two_node: bool = False, focal: bool = False
 ) -> Recommendation:
     """Recommend the output head for a layout.
 
@@ -401,6 +443,8 @@ def recommend(
             ``from_logits=True`` (classification only; ignored with a note for regression).
         two_node: for a binary label vector, 2 softmax units with a sparse loss instead of 1
             sigmoid unit.
+        focal: the focal form of the classification loss (``scaffold --loss focal``); see
+            :func:`head_for`. Ignored with a note for regression.
 
     Returns:
         The :class:`Recommendation`: head, explicit metrics, decision rule, alternatives, and
@@ -408,7 +452,8 @@ def recommend(
     """
     diags = list(layout.diagnostics)
     from_logits, two_node = _applicable_options(layout, from_logits, two_node, diags)
-    head = head_for(layout, from_logits=from_logits, two_node=two_node)
+    focal = focal_option(layout, focal, diags)
+    head = head_for(layout, from_logits=from_logits, two_node=two_node, focal=focal)
     task = layout.task
     if layout.is_map:
         return _recommend_map(layout, head, from_logits, tuple(diags))
@@ -422,8 +467,13 @@ def recommend(
         part = _multilabel(layout, from_logits)
     else:  # multiclass: label vector, one-hot, probabilities (and binary one-hot)
         part = _multiclass(layout, head)
+    if focal:
+        part = _focal_reading(part, head)
     why = part.why
     alternatives = part.alternatives
+    rare = rarest_share(layout)
+    if not focal and rare is not None and rare < FOCAL_BELOW:
+        alternatives.append(_focal_alternative(layout, from_logits, two_node, rare))
     if from_logits:
         why[1] = (
             "linear activation with from_logits=True: the loss applies "
@@ -434,6 +484,8 @@ def recommend(
     weights = _class_weight(layout)
     if weights and task not in (Task.BINARY, Task.MULTICLASS):
         weights = None
+    bias = initial_bias(layout, head, weighted=bool(weights))
+    why.append(bias_why(head, bias, weighted=bool(weights)))
     return Recommendation(
         layout=layout,
         head=head,
@@ -446,6 +498,7 @@ def recommend(
         alternatives=tuple(alternatives),
         why=tuple(why),
         diagnostics=tuple(diags),
+        initial_bias=bias,
     )
 
 
@@ -500,6 +553,7 @@ def _regression(layout: Layout, head: Head) -> _Reading:
             metrics,
             "Huber loss is quadratic near 0 and linear far out: a few wild targets do not "
             "dominate the gradient",
+            skew_note(layout),
         )
     ]
     if _is_count(layout):
@@ -620,7 +674,7 @@ def _multilabel(layout: Layout, from_logits: bool) -> _Reading:
 
 def _multiclass(layout: Layout, head: Head) -> _Reading:
     kind, k = layout.kind, head.units
-    sparse = kind == LayoutKind.LABEL_VECTOR
+    sparse = head.loss_class == "SparseCategoricalCrossentropy"
     metrics = _class_metrics(k, sparse)
     if sparse:
         loss_why = (
@@ -704,6 +758,41 @@ def _is_count(layout: Layout) -> bool:
         return False
     col = stats.columns[0]
     return col.all_integer and (col.minimum or 0) >= 0
+
+
+def _focal_alternative(
+    layout: Layout, from_logits: bool, two_node: bool, rare: float
+) -> Alternative:
+    """The focal form of the head, for a strongly imbalanced target."""
+    head = head_for(layout, from_logits=from_logits, two_node=two_node, focal=True)
+    if head.probabilities == "sigmoid":
+        n = layout.n_outputs if layout.task == Task.MULTILABEL else None
+        metrics = _binary_metrics(from_logits, n)
+    else:
+        metrics = _class_metrics(head.units, sparse=False)
+    what = "label value" if layout.task == Task.MULTILABEL else "class"
+    return Alternative(
+        "strong imbalance",
+        head,
+        metrics,
+        f"the rarest {what} holds {rare:.1%} of the rows (under {FOCAL_BELOW:.0%}): a focal "
+        "loss scales each row's cross-entropy by (1 - p)^gamma (gamma=2), so the many easy "
+        "rows of the common values stop drowning out the rare ones",
+        focal_note(head),
+    )
+
+
+def _focal_reading(part: _Reading, head: Head) -> _Reading:
+    """A task's reading with the focal loss: its why, and one-hot metrics for softmax."""
+    why = list(part.why)
+    why[2] = (
+        f"{head.loss_class} (--loss focal): cross-entropy scaled by (1 - p)^gamma, gamma=2, "
+        "so that the easy rows of the common values weigh less than the rare, hard ones"
+    )
+    if head.loss_class == "CategoricalFocalCrossentropy":
+        why[2] += "; it has no sparse form, so class ids are one-hot encoded"
+        return replace(part, why=why, metrics=_class_metrics(head.units, sparse=False))
+    return replace(part, why=why)
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,13 +31,17 @@ from outhead.text_features import TextPlan
 
 TEMPLATE_NAME = "train.py.jinja"
 
-Encoding = Literal["standardize", "bounded", "binary", "index", "matrix", "label-sets"]
+Encoding = Literal[
+    "standardize", "bounded", "binary", "index", "one-hot", "matrix", "label-sets"
+]
 """How the script turns the target file into the array the model trains on:
 
 * ``standardize``: regression targets, scaled to mean 0 / std 1 (reported back in their units);
 * ``bounded``: one column in [0, 1], kept as is (the sigmoid output covers it);
 * ``binary``: two labels mapped to 0/1, one sigmoid unit;
 * ``index``: labels mapped to 0..K-1 (sparse categorical; also binary with ``--two-node``);
+* ``one-hot``: labels mapped to 0..K-1, then one-hot rows (``--loss focal``:
+  CategoricalFocalCrossentropy has no sparse form);
 * ``matrix``: one-hot, multi-hot or probability columns, kept (indicator pairs mapped to 0/1);
 * ``label-sets``: one text column of label sets (``Kr|Xe``) turned into a multi-hot matrix.
 """
@@ -72,8 +76,12 @@ class ScaffoldOptions:
     stream: bool = False
     """Read the table in chunks on every pass (flat memory) instead of loading it once."""
     output_dir: str = "outhead_run"
+    loss: Literal["default", "focal"] = "default"
+    """``focal``: the focal form of the classification loss (``--loss focal``)."""
 
     def __post_init__(self) -> None:
+        if self.loss not in ("default", "focal"):
+            raise UsageError(f"--loss takes default or focal, not {self.loss!r}")
         if any(u < 1 for u in self.hidden):
             raise UsageError("hidden layer sizes must be positive integers")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
@@ -193,7 +201,9 @@ def plan_head(recommendation: Recommendation, options: ScaffoldOptions) -> HeadP
         identifier(metric.cls)
         for key, _ in metric.args:
             identifier(key)
-    single_label = encoding in ("binary", "index") or (rec.layout.kind is LayoutKind.ONE_HOT)
+    single_label = encoding in ("binary", "index", "one-hot") or (
+        rec.layout.kind is LayoutKind.ONE_HOT
+    )
     return HeadPlan(
         head=head,
         metrics=metrics,
@@ -225,22 +235,26 @@ def _apply_options(
     """
     two_node = options.two_node and not _two_softmax(rec.head)
     from_logits = options.from_logits and not rec.head.from_logits
-    if not (two_node or from_logits):
+    focal = options.loss == "focal" and "Focal" not in rec.head.loss_class
+    if not (two_node or from_logits or focal):
         return rec, rec.metrics, (), []
     task = rec.layout.task
     remade = recommend(
         rec.layout,
         from_logits=options.from_logits or rec.head.from_logits,
         two_node=options.two_node,
+        focal=options.loss == "focal",
     )
     notes: list[str] = []
+    if focal and "Focal" not in remade.head.loss_class:
+        notes.append(f"--loss focal applies to classification heads, not to {task.value}")
     if two_node and not _two_softmax(remade.head):
         notes.append(f"--two-node applies to binary label vectors; this target is {task.value}")
     if from_logits and not remade.head.from_logits:
         notes.append(f"--from-logits applies to classification heads, not to {task.value}")
     metrics: tuple[MetricSpec, ...] = rec.metrics
     dropped: tuple[str, ...] = ()
-    if two_node and _two_softmax(remade.head):
+    if (two_node and _two_softmax(remade.head)) or (focal and "Focal" in remade.head.loss_class):
         metrics = remade.metrics
     elif remade.head.from_logits and not rec.head.from_logits:
         kept = [(m, logit_metric(m)) for m in rec.metrics]
@@ -263,6 +277,8 @@ def _encoding(recommendation: Recommendation) -> Encoding:
     if layout.kind is LayoutKind.LABEL_VECTOR and layout.classes:
         if head.loss_class == "SparseCategoricalCrossentropy":
             return "index"
+        if head.loss_class == "CategoricalFocalCrossentropy":
+            return "one-hot"
         if head.units == 1 and len(layout.classes) == 2:
             return "binary"
     raise UsageError(

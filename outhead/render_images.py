@@ -74,6 +74,12 @@ def render_image_script(
     options = options or ScaffoldOptions()
     image_options = image_options or ImageOptions()
     plan = plan_head(recommendation, options)
+    if plan.encoding == "one-hot" and not isinstance(images, ImageArray):
+        # The folder script reads class ids from the paths; it has no one-hot step (yet).
+        raise UsageError(
+            "--loss focal on a folder of 3 or more classes is not supported yet "
+            "(CategoricalFocalCrossentropy needs one-hot labels); leave out --loss focal"
+        )
     layout = recommendation.layout
     evidence, reading = _evidence(recommendation)
     enc = plan.encoding

@@ -8,6 +8,7 @@ the command runs, so ``outhead --help`` stays fast.
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -121,6 +122,23 @@ _FromLogitsOpt = Annotated[
         "logits into probabilities when it predicts.",
     ),
 ]
+
+
+class LossChoice(str, Enum):
+    """``--loss``: the recommended cross-entropy, or its focal form."""
+
+    default = "default"
+    focal = "focal"
+
+
+_LossOpt = Annotated[
+    LossChoice,
+    typer.Option(
+        "--loss",
+        help="Classification: 'focal' trains with BinaryFocalCrossentropy (sigmoid heads) or "
+        "CategoricalFocalCrossentropy (softmax heads, on one-hot labels), for strong imbalance.",
+    ),
+]
 _DistributeOpt = Annotated[
     bool,
     typer.Option(
@@ -210,6 +228,7 @@ def scaffold(
     task: TaskOpt = None,
     two_node: _TwoNodeOpt = False,
     from_logits: _FromLogitsOpt = False,
+    loss: _LossOpt = LossChoice.default,
     distribute: _DistributeOpt = False,
     stream: _StreamOpt = False,
     augment: _AugmentOpt = False,
@@ -256,6 +275,7 @@ def scaffold(
             from_logits=from_logits,
             distribute=distribute,
             stream=stream,
+            loss=loss.value,
         )
         image_options = ImageOptions(
             augment=augment,

@@ -117,6 +117,39 @@ def _bars(rec: Recommendation) -> Table | None:
     return table
 
 
+#: Target columns of a regression shown with a histogram (the first ones).
+MAX_HISTOGRAMS = 4
+
+
+def _distribution(rec: Recommendation) -> list[Any]:
+    """A histogram per continuous target column (from the bins of the read), and its skew."""
+    stats = rec.layout.stats
+    if stats is None or rec.layout.task.value not in ("regression", "bounded-regression"):
+        return []
+    parts: list[Any] = []
+    for col in stats.columns[:MAX_HISTOGRAMS]:
+        if col.histogram is None or len(col.histogram.counts) < 2:
+            continue
+        bins = col.histogram.coarse()
+        parts.append(_section(f"Distribution of {escape(col.name)}"))
+        table = Table(box=None, pad_edge=False, show_header=False, show_edge=False)
+        table.add_column("range", justify="right", no_wrap=True)
+        table.add_column("bar")
+        table.add_column("count", justify="right")
+        top = max(c for _, _, c in bins) or 1
+        for low, high, n in bins:
+            width = max(1, round(BAR_WIDTH * n / top)) if n else 0
+            label = f"{format_number(low)} .. {format_number(high)}"
+            table.add_row(label, Text("█" * width, style="green"), f"{n:,}")
+        parts.append(table)
+        skew = col.histogram.skewness()
+        if skew is not None:
+            shape = "roughly symmetric" if abs(skew) < 1 else "skewed: see the Alternatives"
+            parts.append(Text(f"  skewness {skew:.2f} ({shape})", style="dim"))
+        parts.append(Text())
+    return parts
+
+
 def _hanging(rows: list[tuple[Text | str, Text | str]]) -> Table:
     """Two columns, the second wrapping under itself (a hanging indent)."""
     table = Table(box=None, pad_edge=False, show_header=False, show_edge=False, padding=(0, 1))
@@ -195,7 +228,7 @@ def render_inspect(rec: Recommendation) -> Group:
     parts.append(Text())
 
     parts.append(_section("Keras"))
-    parts.append(Text(head.layer_code(), style="green"))
+    parts.append(Text(rec.layer_code(), style="green"))
     parts.append(Text(rec.compile_code(), style="green"))
     parts.append(Text())
 
@@ -225,6 +258,8 @@ def render_inspect(rec: Recommendation) -> Group:
         parts.append(_section(label))
         parts.append(bars)
         parts.append(Text())
+
+    parts.extend(_distribution(rec))
 
     if rec.diagnostics:
         parts.append(_section("Warnings"))

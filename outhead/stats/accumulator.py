@@ -215,6 +215,7 @@ class StatsAccumulator:
             m2 = float(sum(c * (k - mean) ** 2 for k, c in zip(keys, cnts, strict=True)))
             col.merge_range(float(min(keys)), float(max(keys)))
             col.merge_moments(n, total, m2)
+            col.histogram.add(keys, cnts)
         return True
 
     # -- result -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import outhead.stats.model as model
 from outhead.diagnostics import Diagnostic
 from outhead.reading.arrow import arrow_to_numpy, string_array
+from outhead.stats.histogram import HistogramAccumulator
 from outhead.stats.model import (
     _BINCOUNT_RANGE,
     LABEL_WORD_MAX_CLASSES,
@@ -36,6 +37,7 @@ class _Column:
         "blank_rows",
         "counts",
         "head",
+        "histogram",
         "kind",
         "maximum",
         "mean",
@@ -69,6 +71,7 @@ class _Column:
         self.mean = 0.0
         self.sq = 0.0
         self.n_nonfinite = 0
+        self.histogram = HistogramAccumulator()  # numeric columns: bins, in the same pass
         self.head: list[str] = []
         # Missing cells that were a label word (``None``), counted apart: the word may turn out
         # to be a label of this column; ``blank_rows`` are the first rows of the other ones.
@@ -147,6 +150,7 @@ class _Column:
         self.all_whole = True
         self.n_numeric = 0
         self.total = self.mean = self.sq = 0.0
+        self.histogram = HistogramAccumulator()
 
     def finish(self) -> ColumnStats:
         words = self.label_words()
@@ -192,6 +196,7 @@ class _Column:
             total_sq=float(self.sq) if numeric else 0.0,
             n_nonfinite=self.n_nonfinite,
             label_tokens=tuple(sorted(words)),
+            histogram=self.histogram.result() if numeric else None,
             text=text,
         )
 
@@ -440,6 +445,7 @@ def _fold_number(col: _Column, v: Any, is_int: bool) -> None:
         d = v.astype(np.float64) - mean
         m2 = float(np.dot(d, d))
     col.merge_moments(n, total, m2)
+    col.histogram.add(v)
 
 
 def _fold_bool(col: _Column, v: Any) -> None:

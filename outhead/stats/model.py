@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from outhead.diagnostics import Diagnostic
+from outhead.stats.histogram import Bins
 
 #: Distinct values tracked exactly per column; beyond it a column is "more than N distinct".
 DISTINCT_CAP = 4096
@@ -108,6 +109,9 @@ class ColumnStats:
     label_tokens: tuple[str, ...] = ()
     """Missing-cell tokens that are labels of this column in context (``None`` beside ``Some``
     and ``Marked``): counted in ``counts``, not in ``n_missing``."""
+    histogram: Bins | None = None
+    """Numeric columns: the values in bins (gathered in the same pass, see
+    :mod:`outhead.stats.histogram`); None for other columns."""
     text: TextStats | None = None
     """Text columns: their distinct share and lengths in words (is it free text?); else None."""
 

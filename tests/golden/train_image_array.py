@@ -17,6 +17,8 @@
 #   - softmax activation: the outputs form one probability distribution over exclusive classes
 #   - sparse categorical cross-entropy: the labels are one class id per row (one-hot them and
 #     it would be categorical cross-entropy)
+#   - bias_initializer: the log of each class's share of the rows, so the untrained model
+#     already outputs the priors and the first epochs do not go into learning them
 # Predictions: predicted class = argmax over the 3 outputs.
 #
 # The images: an array of shape (300, 16, 16), uint8.
@@ -90,6 +92,7 @@ def parse_args() -> argparse.Namespace:
         help="random shifts, turns and zooms of the training images",
     )
     parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
+    parser.add_argument("--no-plots", action="store_true", help="do not write the .png plots")
     return parser.parse_args()
 
 
@@ -227,7 +230,9 @@ def augmentation(seed: int) -> keras.Sequential:
     )
 
 
-def build_model(input_shape: tuple[int, ...], augment: bool, seed: int) -> keras.Model:
+def build_model(
+    input_shape: tuple[int, ...], augment: bool, seed: int, output_bias: np.ndarray
+) -> keras.Model:
     """Convolutional blocks, hidden ReLU layers, then the output layer outhead recommends."""
     inputs = keras.Input(shape=input_shape, name="images")
     x = inputs
@@ -250,7 +255,10 @@ def build_model(input_shape: tuple[int, ...], augment: bool, seed: int) -> keras
     for units in HIDDEN_UNITS:
         x = keras.layers.Dense(units, activation="relu")(x)
     # Softmax: one probability per class, summing to 1 (one class per row).
-    outputs = keras.layers.Dense(3, activation="softmax")(x)
+    # The bias starts at the priors of the training rows (initial_bias()), not at 0.
+    outputs = keras.layers.Dense(
+        3, activation="softmax", bias_initializer=keras.initializers.Constant(output_bias)
+    )(x)
     return keras.Model(inputs, outputs)
 
 
@@ -286,6 +294,18 @@ def baseline_outputs(y_train: np.ndarray, n_rows: int) -> np.ndarray:
     return np.tile(prior, (n_rows, 1)).astype("float32")
 
 
+def initial_bias(y_train: np.ndarray) -> np.ndarray:
+    """The output layer's starting bias, from the training rows: the untrained model outputs
+    the priors, so the first epochs do not go into learning the base rates.
+    """
+    clip = 1e-4  # priors are kept in [1e-4, 1 - 1e-4]: a bias of at most about 9.2, never inf
+    # The log of each class's share of the training rows, centred on 0 (a softmax ignores a
+    # constant shift).
+    p = np.bincount(y_train, minlength=len(CLASSES)) / len(y_train)
+    logs = np.log(np.clip(p, clip, 1.0))
+    return (logs - logs.mean()).astype("float32")
+
+
 def score(y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
     """The loss and every metric on one split: computed the same way for model and baseline."""
     scores = {"loss": float(make_loss()(y_true, outputs))}
@@ -293,6 +313,57 @@ def score(y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
         metric.update_state(y_true, outputs)
         scores[metric.name] = float(metric.result())
     return scores
+
+
+def save_plots(
+    history: dict[str, list[float]],
+    y_test: np.ndarray,
+    outputs: np.ndarray,
+    output_dir: Path,
+) -> None:
+    """learning_curves.png, and confusion_matrix.png for the test rows.
+
+    matplotlib comes with outhead's [tf] extra; without it the plots are skipped with a note.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        print("note: matplotlib is not installed (pip install matplotlib): no plots written")
+        return
+    matplotlib.use("Agg")  # draw to files, no window
+    import matplotlib.pyplot as plt
+
+    # The loss and the first metric, per epoch, on the training and the validation rows.
+    main = make_metrics()[0].name
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for axis, name in zip(axes, ("loss", main), strict=True):
+        axis.plot(history[name], label="train")
+        axis.plot(history[f"val_{name}"], label="validation")
+        axis.set(title=name, xlabel="epoch")
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(output_dir / "learning_curves.png", dpi=80)
+    plt.close(figure)
+
+    # The confusion matrix of the test rows: row = true class, column = predicted class.
+    truth, predicted = y_test, outputs.argmax(axis=1)
+    counts = np.zeros((len(CLASSES), len(CLASSES)), dtype="int64")
+    np.add.at(counts, (truth, predicted), 1)
+    size = max(4.0, 0.5 * len(CLASSES))
+    figure, axis = plt.subplots(figsize=(size + 1, size))
+    image = axis.imshow(counts, cmap="Blues")
+    figure.colorbar(image, ax=axis)
+    for (i, j), n in np.ndenumerate(counts):
+        axis.text(j, i, str(n), ha="center", va="center")
+    ticks = np.arange(len(CLASSES))
+    axis.set_xticks(ticks, [str(c) for c in CLASSES], rotation=45, ha="right")
+    axis.set_yticks(ticks, [str(c) for c in CLASSES])
+    axis.set(xlabel="predicted", ylabel="true", title="test rows")
+    name = "confusion_matrix.png"
+    figure.tight_layout()
+    figure.savefig(output_dir / name, dpi=80)
+    plt.close(figure)
+    print(f"wrote {output_dir / 'learning_curves.png'} and {output_dir / name}")
 
 
 def predict_labels(
@@ -360,9 +431,9 @@ def main() -> None:
     input_shape = tuple(images.shape[1:])
     y_train, y_test = y[train], y[test]
 
-    model = build_model(input_shape, args.augment, args.seed)
+    model = build_model(input_shape, args.augment, args.seed, initial_bias(y_train))
     model.compile(optimizer="adam", loss=make_loss(), metrics=make_metrics())
-    model.fit(
+    history = model.fit(
         train_data,
         validation_data=val_data,
         epochs=args.epochs,
@@ -398,6 +469,8 @@ def main() -> None:
     metrics = {"task": TASK, "test": test_scores, "baseline": baseline_scores}
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(f"wrote {output_dir / 'model.keras'}, labels.json and metrics.json")
+    if not args.no_plots:
+        save_plots(history.history, y_test, outputs, output_dir)
     examples = predict_labels(model, images[rows[test[:3]]], labels)
     print("first test images, predicted:", examples)
 

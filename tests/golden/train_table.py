@@ -65,6 +65,10 @@ PATIENCE = 10
 MAX_CATEGORIES = 1000
 # Rows per batch when predicting: no gradients are kept, so large batches are quicker.
 PREDICT_BATCH_SIZE = 8192
+# What the decision threshold can maximize on the validation rows: F1 (the default),
+# balanced accuracy (the mean of the recalls of "on" and "off", Youden's J rescaled), or
+# precision while the recall stays at least --min-recall.
+THRESHOLD_METRICS = ("f1", "balanced-accuracy", "precision-at-recall")
 DEFAULT_OUTPUT_DIR = "outhead_run"
 
 
@@ -78,6 +82,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=42, help="same seed, same results")
     parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
+    # The decision threshold is chosen on the validation rows, by this metric.
+    parser.add_argument(
+        "--threshold-metric",
+        choices=THRESHOLD_METRICS,
+        default="f1",
+        help="what the threshold maximizes on the validation rows",
+    )
+    parser.add_argument(
+        "--min-recall",
+        type=float,
+        default=0.9,
+        help="precision-at-recall: the recall the threshold must keep",
+    )
+    parser.add_argument("--no-plots", action="store_true", help="do not write the .png plots")
     return parser.parse_args()
 
 
@@ -226,7 +244,10 @@ def prepare_features(
 
 
 def build_models(
-    kinds: dict[str, str], vocabularies: dict[str, list[str]], numbers: np.ndarray | None
+    kinds: dict[str, str],
+    vocabularies: dict[str, list[str]],
+    numbers: np.ndarray | None,
+    output_bias: np.ndarray,
 ) -> tuple[keras.Model, keras.Model]:
     """Two models that share every layer: one trains on encoded arrays, the other is saved.
 
@@ -246,7 +267,8 @@ def build_models(
         name: keras.layers.CategoryEncoding(num_tokens=len(words) + 1, output_mode="one_hot")
         for name, words in vocabularies.items()
     }
-    body = build_model(len(numeric) + sum(len(words) + 1 for words in vocabularies.values()))
+    n_inputs = len(numeric) + sum(len(words) + 1 for words in vocabularies.values())
+    body = build_model(n_inputs, output_bias)
 
     def network(numbers: keras.KerasTensor | None, ids: dict) -> keras.KerasTensor:
         """Normalized numbers and one-hot categories, side by side, then the trained layers."""
@@ -289,14 +311,17 @@ def build_models(
     return trained, saved
 
 
-def build_model(n_inputs: int) -> keras.Model:
+def build_model(n_inputs: int, output_bias: np.ndarray) -> keras.Model:
     """Hidden ReLU layers, then the output layer outhead recommends."""
     inputs = keras.Input(shape=(n_inputs,), name="encoded_features")
     x = inputs
     for units in HIDDEN_UNITS:
         x = keras.layers.Dense(units, activation="relu")(x)
     # One sigmoid unit: the probability that the label is yes.
-    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    # The bias starts at the priors of the training rows (initial_bias()), not at 0.
+    outputs = keras.layers.Dense(
+        1, activation="sigmoid", bias_initializer=keras.initializers.Constant(output_bias)
+    )(x)
     return keras.Model(inputs, outputs)
 
 
@@ -329,6 +354,15 @@ def baseline_outputs(y_train: np.ndarray, n_rows: int) -> np.ndarray:
     return np.tile(prior, (n_rows, 1)).astype("float32")
 
 
+def initial_bias(y_train: np.ndarray) -> np.ndarray:
+    """The output layer's starting bias, from the training rows: the untrained model outputs
+    the priors, so the first epochs do not go into learning the base rates.
+    """
+    # The class weights make every class weigh the same in the loss: the prior the loss sees
+    # is uniform, which the default bias of 0 already gives.
+    return np.zeros(1, dtype="float32")
+
+
 def score(y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
     """The loss and every metric on one split: computed the same way for model and baseline."""
     scores = {"loss": float(make_loss()(y_true, outputs))}
@@ -336,6 +370,118 @@ def score(y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
         metric.update_state(y_true, outputs)
         scores[metric.name] = float(metric.result())
     return scores
+
+
+def as_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """The model's outputs as probabilities, one per output unit."""
+    return np.asarray(outputs)
+
+
+def tune_threshold(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float) -> float:
+    """The threshold t on one label's probabilities p ("on" when p >= t) that scores best.
+
+    Every distinct probability of these rows is a candidate; ties of the score go to the
+    highest one. The threshold returned is halfway between it and the next lower probability:
+    the same predictions on these rows, with a margin on both sides for new rows. A label
+    that is always on (or always off) here keeps 0.5.
+    """
+    positives = int(y.sum())
+    if positives in (0, len(y)):
+        return 0.5
+    order = np.argsort(-p, kind="stable")
+    p_sorted, y_sorted = p[order], y[order]
+    last = np.append(p_sorted[1:] != p_sorted[:-1], True)  # the last row of each tie
+    tp = np.cumsum(y_sorted)[last]  # true positives when the threshold is p_sorted[last]
+    fp = np.cumsum(1 - y_sorted)[last]
+    recall = tp / positives
+    if metric == "f1":
+        score = 2 * tp / (2 * tp + fp + (positives - tp))
+    elif metric == "balanced-accuracy":
+        score = (recall + 1 - fp / (len(y) - positives)) / 2
+    else:  # precision-at-recall: the best precision among the thresholds that keep the recall
+        score = np.where(recall >= min_recall, tp / (tp + fp), -1.0)
+    # Rounded: scores that are equal but for float rounding count as ties.
+    best = int(np.argmax(np.round(score, 12)))
+    candidates = p_sorted[last].astype("float64")
+    if best + 1 == len(candidates):
+        return float(candidates[best])  # the lowest probability: every row is "on"
+    return float((candidates[best] + candidates[best + 1]) / 2)
+
+
+def tune_thresholds(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float) -> list[float]:
+    """One threshold per output unit, each chosen on its own label."""
+    return [tune_threshold(y[:, j], p[:, j], metric, min_recall) for j in range(p.shape[1])]
+
+
+def decision_scores(y: np.ndarray, p: np.ndarray, thresholds: float | list[float]) -> dict:
+    """Binary accuracy, precision, recall and F1 of the labels predicted at these thresholds.
+
+    Over every (row, label) cell: for several labels these are micro averages.
+    """
+    on, truth = p >= np.asarray(thresholds), y > 0.5
+    tp, fp, fn = (on & truth).sum(), (on & ~truth).sum(), (~on & truth).sum()
+    precision = float(tp / (tp + fp)) if tp + fp else 0.0
+    recall = float(tp / (tp + fn)) if tp + fn else 0.0
+    return {
+        "threshold": thresholds,
+        "binary_accuracy": float((on == truth).mean()),
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+    }
+
+
+def save_plots(
+    history: dict[str, list[float]],
+    y_test: np.ndarray,
+    outputs: np.ndarray,
+    output_dir: Path,
+    thresholds: float | list[float],
+) -> None:
+    """learning_curves.png, and confusion_matrix.png for the test rows.
+
+    matplotlib comes with outhead's [tf] extra; without it the plots are skipped with a note.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        print("note: matplotlib is not installed (pip install matplotlib): no plots written")
+        return
+    matplotlib.use("Agg")  # draw to files, no window
+    import matplotlib.pyplot as plt
+
+    # The loss and the first metric, per epoch, on the training and the validation rows.
+    main = make_metrics()[0].name
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for axis, name in zip(axes, ("loss", main), strict=True):
+        axis.plot(history[name], label="train")
+        axis.plot(history[f"val_{name}"], label="validation")
+        axis.set(title=name, xlabel="epoch")
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(output_dir / "learning_curves.png", dpi=80)
+    plt.close(figure)
+
+    # The confusion matrix of the test rows: row = true class, column = predicted class.
+    truth = y_test[:, 0].astype("int64")
+    predicted = (as_probabilities(outputs)[:, 0] >= thresholds).astype("int64")
+    counts = np.zeros((len(CLASSES), len(CLASSES)), dtype="int64")
+    np.add.at(counts, (truth, predicted), 1)
+    size = max(4.0, 0.5 * len(CLASSES))
+    figure, axis = plt.subplots(figsize=(size + 1, size))
+    image = axis.imshow(counts, cmap="Blues")
+    figure.colorbar(image, ax=axis)
+    for (i, j), n in np.ndenumerate(counts):
+        axis.text(j, i, str(n), ha="center", va="center")
+    ticks = np.arange(len(CLASSES))
+    axis.set_xticks(ticks, [str(c) for c in CLASSES], rotation=45, ha="right")
+    axis.set_yticks(ticks, [str(c) for c in CLASSES])
+    axis.set(xlabel="predicted", ylabel="true", title="test rows")
+    name = "confusion_matrix.png"
+    figure.tight_layout()
+    figure.savefig(output_dir / name, dpi=80)
+    plt.close(figure)
+    print(f"wrote {output_dir / 'learning_curves.png'} and {output_dir / name}")
 
 
 def predict_labels(
@@ -354,7 +500,8 @@ def predict_labels(
             DEFAULT_OUTPUT_DIR, relative to the current directory. Only read when labels is None.
 
     Returns:
-        One class name per row: CLASSES[1] when its probability reaches the threshold.
+        One class name per row: CLASSES[1] when its probability reaches the threshold
+        (labels["threshold"], tuned on the validation rows).
     """
     if labels is None:
         labels = json.loads((Path(output_dir) / "labels.json").read_text())
@@ -416,9 +563,10 @@ def main() -> None:
         fill_missing(part, fill)
     numbers = x_train.get("numbers")
 
-    model, final_model = build_models(kinds, vocabularies, numbers)
+    output_bias = initial_bias(y[train])
+    model, final_model = build_models(kinds, vocabularies, numbers, output_bias)
     model.compile(optimizer="adam", loss=make_loss(), metrics=make_metrics())
-    model.fit(
+    history = model.fit(
         x_train,
         y_fit[train],
         validation_data=(x_val, y_fit[val]),
@@ -438,10 +586,29 @@ def main() -> None:
 
     outputs = model.predict(x_test, batch_size=PREDICT_BATCH_SIZE, verbose=0)
     y_test, y_train = y[test], y[train]
+    y_val = y[val]
+    val_outputs = model.predict(x_val, batch_size=PREDICT_BATCH_SIZE, verbose=0)
     # The model and the trivial baseline, scored with the same loss and metrics on the same rows.
     test_scores = score(y_test, outputs)
     baseline_scores = score(y_test, baseline_outputs(y_train, len(y_test)))
     print_scores(test_scores, baseline_scores)
+
+    # The decision threshold, chosen on the validation rows (the test rows stay unseen), then
+    # the test rows scored at 0.5 and at the tuned threshold.
+    thresholds = tune_thresholds(
+        y_val, as_probabilities(val_outputs), args.threshold_metric, args.min_recall
+    )
+    thresholds = thresholds[0]  # one label: one number
+    test_probabilities = as_probabilities(outputs)
+    decision = {
+        "threshold_metric": args.threshold_metric,
+        "at_0.5": decision_scores(y_test, test_probabilities, 0.5),
+        "tuned": decision_scores(y_test, test_probabilities, thresholds),
+    }
+    print(f"threshold ({args.threshold_metric} on the validation rows): {thresholds}")
+    for name in ("at_0.5", "tuned"):
+        shown = {k: v for k, v in decision[name].items() if k != "threshold"}
+        print(f"  test rows, {name}: " + ", ".join(f"{k} {v:.4f}" for k, v in shown.items()))
 
     labels = {
         "task": TASK,
@@ -454,14 +621,19 @@ def main() -> None:
         "feature_kinds": kinds,
         "feature_fill": fill,
     }
+    labels["threshold"] = thresholds  # tuned on the validation rows (see above)
+    labels["threshold_metric"] = args.threshold_metric
     # Compiled with the trained optimizer so that the file records the loss and metrics.
     final_model.compile(optimizer=model.optimizer, loss=make_loss(), metrics=make_metrics())
     output_dir.mkdir(parents=True, exist_ok=True)
     final_model.save(output_dir / "model.keras")
     (output_dir / "labels.json").write_text(json.dumps(labels, indent=2) + "\n")
     metrics = {"task": TASK, "test": test_scores, "baseline": baseline_scores}
+    metrics["decision"] = decision  # the test rows at 0.5 and at the tuned threshold
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(f"wrote {output_dir / 'model.keras'}, labels.json and metrics.json")
+    if not args.no_plots:
+        save_plots(history.history, y_test, outputs, output_dir, thresholds)
     print("first test rows, predicted:", predict_labels(final_model, examples, labels))
 
 
