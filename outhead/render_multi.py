@@ -169,6 +169,8 @@ def render_multi_script(
         "target_columns": columns,
         "features": features,
         "feature_columns": list(features.columns) if features.columns is not None else None,
+        "text_columns": list(features.text.text),
+        "categorical_columns": list(features.text.categorical),
         "table": features.in_target_file,
         "output_columns": {o.name: o.column for o in multi.outputs},
         "tasks": {p.name: p.layout.task.value for p in plans},

@@ -146,12 +146,9 @@ def scaffold_script(
     except OutheadError as exc:
         raise scaffold_error(exc, separate_features=features_path is not None) from None
     if not isinstance(found, tuple):
-        if text or categorical:
-            raise UsageError(
-                "--text and --categorical apply to scripts of one output; this target is "
-                "several outputs (their script reads text columns as categories)"
-            )
-        return _scaffold_outputs(found, features_path, drop, features_key, options, script_dir)
+        return _scaffold_outputs(
+            found, features_path, drop, features_key, options, script_dir, text, categorical
+        )
     recommendation, source = found
     _refuse_map(recommendation, target_path, per_step)
     notes: list[str] = []
@@ -258,12 +255,19 @@ def _scaffold_outputs(
     features_key: str | None,
     options: ScaffoldOptions,
     script_dir: str | None,
+    text: Sequence[str] = (),
+    categorical: Sequence[str] = (),
 ) -> ScaffoldResult:
     """The script of several outputs (``templates/train_multi.py.jinja``).
 
+    Free text among the features is found as for one target (:func:`read_text_plan`, with
+    ``--text`` and ``--categorical``), and the script reads it as words.
+
     Raises:
-        UsageError: a target column that is also a feature column of the features file, or
-            what :func:`outhead.render_multi.render_multi_script` refuses.
+        UsageError: a target column that is also a feature column of the features file, a
+            column given to both --text and --categorical, a --text column of numbers, or what
+            :func:`outhead.render_multi.render_multi_script` refuses.
+        ColumnError: a ``--text`` or ``--categorical`` column that is not a feature column.
     """
     from dataclasses import replace
 
@@ -290,6 +294,8 @@ def _scaffold_outputs(
                 f"model would read the answer; leave it out with --drop {both[0]}"
             )
         check_row_counts(first.layout.n_rows, source, features.source, features_key)
+    features = replace(features, text=read_text_plan(features, text, categorical, features_key))
+    notes.extend(features.text.evidence)
     plans = plan_outputs(multi, options)
     script = render_multi_script(
         multi, target_source=source, features=features, options=options, script_dir=script_dir

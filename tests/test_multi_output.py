@@ -421,7 +421,8 @@ def test_scaffold_with_a_features_file(table: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.multi is not None
     script = result.script
-    assert f'FEATURES_FILE = "{features}"' in script  # absolute paths stay absolute
+    # Absolute paths stay absolute (on a line of their own when long, as under xdist).
+    assert re.search(rf'^FEATURES_FILE = \(?\n?\s*"{re.escape(str(features))}"', script, re.M)
     assert "def load_features(path: str) -> pd.DataFrame:" in script
     assert '"sold": keras.layers.Dense(1, activation="sigmoid", name="sold")(x),' in script
     path = tmp_path / "train.py"

@@ -222,7 +222,9 @@ def test_per_step_scripts_speak_of_features_labels_and_steps(sequences: Path, ta
     assert '"--features-file", default=FEATURES_FILE' in text
     assert '"--labels-file", default=LABELS_FILE' in text
     assert 'require_file(args.features_file, "--features-file")' in text
-    assert "(--features-file), labels" in text and 'name="features"' in text
+    assert "# the features (--features-file)\n" in text
+    assert "# and the labels (--labels-file)\n" in text
+    assert 'name="features"' in text
     # the one contract kept from the image script: labels.json's "mask_values"
     leftover = text.replace('"mask_values"', "").replace("MASK_VALUES", "")
     leftover = leftover.replace("binary-mask", "")  # the name of the layout

@@ -200,13 +200,6 @@ def test_bad_text_options_exit_2_with_one_line(
     assert not out.exists()
 
 
-def test_text_options_are_refused_for_several_outputs(table: Path) -> None:
-    result = invoke(str(table), "--target", "label", "--target", "stars", "--text", "review")
-    assert result.exit_code == 2, result.stdout + result.stderr
-    assert "--text and --categorical apply to scripts of one output" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-
-
 @pytest.mark.parametrize("option", ["--stream", "--distribute"])
 def test_stream_and_distribute_take_text_read_as_categories(table: Path, option: str) -> None:
     result = invoke(str(table), "--target", "label", option, "--categorical", "review")

@@ -1,5 +1,7 @@
 # Train the Keras model that `outhead scaffold` recommends for these images:
-#   images X.npy, target y.npy
+#   X.npy
+# and their target:
+#   y.npy
 # Run it as is: python train.py   (options: python train.py --help)
 #
 # What outhead found in the target (300 rows, label-vector layout):

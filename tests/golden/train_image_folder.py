@@ -1,5 +1,6 @@
-# Train the Keras model that `outhead scaffold` recommends for these images:
-#   pets (one folder per class)
+# Train the Keras model that `outhead scaffold` recommends for these images (one folder
+# per class):
+#   pets
 # Run it as is: python train.py   (options: python train.py --help)
 #
 # What outhead found in the target (120 training images, label-vector layout):

@@ -1,5 +1,6 @@
-# Train the Keras model that `outhead scaffold` recommends for these 3 targets:
-#   listings.csv, columns price, kind, sold
+# Train the Keras model that `outhead scaffold` recommends for these 3 targets,
+# columns price, kind, sold of
+#   listings.csv
 # Run it as is: python train.py   (options: python train.py --help)
 #
 # One model, 3 outputs: the features go through shared hidden layers, then

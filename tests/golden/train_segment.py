@@ -1,5 +1,8 @@
-# Train the Keras model that `outhead scaffold` recommends for these masks:
-#   images images.npy, masks masks.npy
+# Train the Keras model that `outhead scaffold` recommends for these masks, from
+# the images (--images-file)
+#   images.npy
+# and the masks (--masks-file)
+#   masks.npy
 # Run it as is: python train.py   (options: python train.py --help)
 #
 # What outhead found in the target (40 masks, class-map layout):
