@@ -67,6 +67,16 @@ class OutputPlan:
         return f"{self.plan.layer_code()[:-1]}, name={py_literal(self.name)})"
 
     @property
+    def layer_class(self) -> str:
+        """``keras.layers.Dense`` of :attr:`layer_code`."""
+        return self.layer_code.split("(", 1)[0]
+
+    @property
+    def layer_args(self) -> str:
+        """``3, activation="softmax", name="kind"``: the arguments of :attr:`layer_code`."""
+        return self.layer_code.split("(", 1)[1][:-1]
+
+    @property
     def evidence(self) -> list[str]:
         evidence, _ = _evidence(self.rec)
         return evidence
@@ -161,6 +171,7 @@ def render_multi_script(
         "why": multi.why,
         "weights_rule": LOSS_WEIGHTS_RULE,
         "weighted_classes": [p.name for p in plans if p.plan.class_weight],
+        "tuned_outputs": [p.name for p in plans if p.plan.decision == "threshold"],
         "target_path": target_path,
         "features_path": features_path,
         "script_relative": script_dir is not None

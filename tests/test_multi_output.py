@@ -392,7 +392,10 @@ def test_scaffold_renders_the_multi_template(table: Path, tmp_path: Path) -> Non
     functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert {"encode_price", "encode_kind", "encode_sold", "predict_labels", "main"} <= functions
     assert 'loss_weights=LOSS_WEIGHTS' in script
-    assert '"kind": keras.layers.Dense(3, activation="softmax", name="kind")(x),' in script
+    assert (
+        '"kind": keras.layers.Dense(\n            3, activation="softmax", name="kind",\n'
+        '            bias_initializer=start["kind"],\n        )(x),'
+    ) in script
     assert 'FEATURE_COLUMNS = ["size", "age", "city", "share"]' in script
     path = tmp_path / "train.py"
     path.write_text(script)
@@ -424,7 +427,7 @@ def test_scaffold_with_a_features_file(table: Path, tmp_path: Path) -> None:
     # Absolute paths stay absolute (on a line of their own when long, as under xdist).
     assert re.search(rf'^FEATURES_FILE = \(?\n?\s*"{re.escape(str(features))}"', script, re.M)
     assert "def load_features(path: str) -> pd.DataFrame:" in script
-    assert '"sold": keras.layers.Dense(1, activation="sigmoid", name="sold")(x),' in script
+    assert '"sold": keras.layers.Dense(\n            1, activation="sigmoid", name="sold",\n' in script
     path = tmp_path / "train.py"
     path.write_text(script)
     ruff = subprocess.run(

@@ -91,7 +91,7 @@ def test_every_segmentation_script_passes_ruff(data: Path, tmp_path: Path) -> No
         text = render_in(data, target, features_path="images.npy", options=options)
         (out / f"train_{i}.py").write_text(text)
     ruff(out)
-    assert "Conv2D(1, 1)" in (out / "train_3.py").read_text()
+    assert "Conv2D(\n        1, 1, bias_initializer=" in (out / "train_3.py").read_text()
     assert "masks = masks[..., 0]" in (out / "train_1.py").read_text()
 
 
@@ -207,7 +207,7 @@ def test_per_step_scripts_pass_ruff(sequences: Path, tmp_path: Path) -> None:
     for i, target in enumerate(["tags.npy", "tags_onehot.npy"]):
         text = render_in(sequences, target, features_path="frames.npy", per_step=True)
         assert "keras.layers.Conv1D(filters, 3" in text and "Reshape" not in text
-        assert "keras.layers.Dense(4, activation=\"softmax\")(x)" in text
+        assert 'keras.layers.Dense(\n        4, activation="softmax", bias_initializer=' in text
         (out / f"train_{i}.py").write_text(text)
     ruff(out)
 

@@ -33,6 +33,15 @@
 #   K-class softmax, var(y) + (mean(y) - 0.5)^2 for a sigmoid regression in [0, 1]. The
 #   losses are on different scales; weighted so, every output starts at about 1 and none
 #   dominates the shared layers' gradient at the start.
+#
+# Each output layer's bias starts at the priors of its training rows (initial_bias_<output>()),
+# by the rules of the script of one target: log(p / (1 - p)) for a sigmoid unit, the log of
+# each class's share for a softmax, 0 for a standardized regression target (its mean), the
+# logit of the mean for a value in [0, 1], and 0 for an output whose rows are weighted.
+# The decision threshold of label (TUNED_OUTPUTS below) is not
+# fixed at 0.5: it is chosen on the validation rows (--threshold-metric, for each of them),
+# saved in labels.json, used by predict_labels(), and metrics.json scores the test rows at 0.5
+# and at the tuned threshold.
 # Features: the other columns of the table.
 #   - column 'review' read as free text: 300 distinct values over 300 rows, median 10 words
 #     (--categorical review reads it as categories)
@@ -71,6 +80,12 @@ TASKS = {"label": "binary", "stars": "multiclass"}
 CLASSES = {"label": ["negative", "positive"], "stars": [1, 2, 3, 4, 5]}
 # The loss of each output is multiplied by its weight: 1 / the loss it starts at.
 LOSS_WEIGHTS = {"label": 1.443, "stars": 0.6213}
+# Outputs whose decision threshold is tuned on the validation rows (see the header).
+TUNED_OUTPUTS = ["label"]
+# What the decision threshold can maximize on the validation rows: F1 (the default),
+# balanced accuracy (the mean of the recalls of "on" and "off", Youden's J rescaled), or
+# precision while the recall stays at least --min-recall.
+THRESHOLD_METRICS = ("f1", "balanced-accuracy", "precision-at-recall")
 # The cells outhead reads as missing.
 MISSING = ["", "NA", "N/A", "nan", "NaN", "null", "None", "?"]
 HIDDEN_UNITS = [64, 32]
@@ -102,6 +117,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=42, help="same seed, same results")
     parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
+    # The decision threshold is chosen on the validation rows, by this metric.
+    parser.add_argument(
+        "--threshold-metric",
+        choices=THRESHOLD_METRICS,
+        default="f1",
+        help="what the threshold maximizes on the validation rows",
+    )
+    parser.add_argument(
+        "--min-recall",
+        type=float,
+        default=0.9,
+        help="precision-at-recall: the recall the threshold must keep",
+    )
     return parser.parse_args()
 
 
@@ -154,6 +182,32 @@ def encode_stars(column: pd.Series) -> np.ndarray:
     ids = pd.Categorical(labels, categories=classes).codes.astype("int64")
     # Plain class ids: sparse_categorical_crossentropy reads them directly, no one-hot needed.
     return ids
+
+
+def initial_bias_label(y_train: np.ndarray) -> np.ndarray:
+    """label: the starting bias of its output layer, from the training rows.
+
+    The untrained model outputs the priors, so the first epochs do not go into learning the
+    base rates.
+    """
+    clip = 1e-4  # priors are kept in [1e-4, 1 - 1e-4]: a bias of at most about 9.2, never inf
+    # log(p / (1 - p)) per output unit, p the share of training rows where the label is on.
+    p = np.clip(y_train.mean(axis=0), clip, 1 - clip)
+    return np.log(p / (1 - p)).astype("float32")
+
+
+def initial_bias_stars(y_train: np.ndarray) -> np.ndarray:
+    """stars: the starting bias of its output layer, from the training rows.
+
+    The untrained model outputs the priors, so the first epochs do not go into learning the
+    base rates.
+    """
+    clip = 1e-4  # priors are kept in [1e-4, 1 - 1e-4]: a bias of at most about 9.2, never inf
+    # The log of each class's share of the training rows, centred on 0 (a softmax ignores a
+    # constant shift).
+    p = np.bincount(y_train, minlength=len(CLASSES["stars"])) / len(y_train)
+    logs = np.log(np.clip(p, clip, 1.0))
+    return (logs - logs.mean()).astype("float32")
 
 
 def encode_targets(target: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -255,6 +309,7 @@ def build_model(
     vocabularies: dict[str, list[str]],
     numbers: np.ndarray | None,
     vectorizers: dict[str, keras.layers.TextVectorization],
+    output_bias: dict[str, np.ndarray],
 ) -> keras.Model:
     """Raw feature columns in, shared hidden layers, then one named output layer per target."""
     inputs = {}
@@ -289,11 +344,19 @@ def build_model(
     # Shared by every output: what the targets have in common is learned once.
     for units in HIDDEN_UNITS:
         x = keras.layers.Dense(units, activation="relu")(x)
+    # Each output layer's bias starts at the priors of its training rows, not at 0.
+    start = {name: keras.initializers.Constant(bias) for name, bias in output_bias.items()}
     outputs = {
         # One sigmoid unit: the probability that label is positive.
-        "label": keras.layers.Dense(1, activation="sigmoid", name="label")(x),
+        "label": keras.layers.Dense(
+            1, activation="sigmoid", name="label",
+            bias_initializer=start["label"],
+        )(x),
         # Softmax: one probability per class of stars, summing to 1.
-        "stars": keras.layers.Dense(5, activation="softmax", name="stars")(x),
+        "stars": keras.layers.Dense(
+            5, activation="softmax", name="stars",
+            bias_initializer=start["stars"],
+        )(x),
     }
     return keras.Model(inputs, outputs)
 
@@ -395,6 +458,65 @@ def predict_labels(
     return predictions
 
 
+def as_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """The model's outputs as probabilities, one per output unit."""
+    return np.asarray(outputs)
+
+
+def tune_threshold(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float) -> float:
+    """The threshold t on one label's probabilities p ("on" when p >= t) that scores best.
+
+    Every distinct probability of these rows is a candidate; ties of the score go to the
+    highest one. The threshold returned is halfway between it and the next lower probability:
+    the same predictions on these rows, with a margin on both sides for new rows. A label
+    that is always on (or always off) here keeps 0.5.
+    """
+    positives = int(y.sum())
+    if positives in (0, len(y)):
+        return 0.5
+    order = np.argsort(-p, kind="stable")
+    p_sorted, y_sorted = p[order], y[order]
+    last = np.append(p_sorted[1:] != p_sorted[:-1], True)  # the last row of each tie
+    tp = np.cumsum(y_sorted)[last]  # true positives when the threshold is p_sorted[last]
+    fp = np.cumsum(1 - y_sorted)[last]
+    recall = tp / positives
+    if metric == "f1":
+        score = 2 * tp / (2 * tp + fp + (positives - tp))
+    elif metric == "balanced-accuracy":
+        score = (recall + 1 - fp / (len(y) - positives)) / 2
+    else:  # precision-at-recall: the best precision among the thresholds that keep the recall
+        score = np.where(recall >= min_recall, tp / (tp + fp), -1.0)
+    # Rounded: scores that are equal but for float rounding count as ties.
+    best = int(np.argmax(np.round(score, 12)))
+    candidates = p_sorted[last].astype("float64")
+    if best + 1 == len(candidates):
+        return float(candidates[best])  # the lowest probability: every row is "on"
+    return float((candidates[best] + candidates[best + 1]) / 2)
+
+
+def tune_thresholds(y: np.ndarray, p: np.ndarray, metric: str, min_recall: float) -> list[float]:
+    """One threshold per output unit, each chosen on its own label."""
+    return [tune_threshold(y[:, j], p[:, j], metric, min_recall) for j in range(p.shape[1])]
+
+
+def decision_scores(y: np.ndarray, p: np.ndarray, thresholds: float | list[float]) -> dict:
+    """Binary accuracy, precision, recall and F1 of the labels predicted at these thresholds.
+
+    Over every (row, label) cell: for several labels these are micro averages.
+    """
+    on, truth = p >= np.asarray(thresholds), y > 0.5
+    tp, fp, fn = (on & truth).sum(), (on & ~truth).sum(), (~on & truth).sum()
+    precision = float(tp / (tp + fp)) if tp + fp else 0.0
+    recall = float(tp / (tp + fn)) if tp + fn else 0.0
+    return {
+        "threshold": thresholds,
+        "binary_accuracy": float((on == truth).mean()),
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+    }
+
+
 def print_scores(test: dict[str, float], baseline: dict[str, float]) -> None:
     """A small table: each metric for the model and for the trivial baseline."""
     width = max(len("test split"), *map(len, test)) + 2
@@ -469,8 +591,17 @@ def main() -> None:
             data = data.shuffle(len(part), seed=args.seed, reshuffle_each_iteration=True)
         return data.batch(args.batch_size)
 
+    # The starting bias of each output layer, from its training rows (see the header).
+    output_bias = {
+        "label": initial_bias_label(y_fit["label"][train]),
+        "stars": initial_bias_stars(y_fit["stars"][train]),
+    }
     model = build_model(
-        kinds, vocabularies, numbers[train] if numbers is not None else None, vectorizers
+        kinds,
+        vocabularies,
+        numbers[train] if numbers is not None else None,
+        vectorizers,
+        output_bias,
     )
     model.compile(
         optimizer="adam", loss=make_losses(), metrics=make_metrics(), loss_weights=LOSS_WEIGHTS
@@ -491,6 +622,10 @@ def main() -> None:
 
     test_inputs = tf.data.Dataset.from_tensor_slices({k: v[test] for k, v in inputs.items()})
     predicted = model.predict(test_inputs.batch(PREDICT_BATCH_SIZE), verbose=0)
+    # The validation rows' outputs, for the decision thresholds (the test rows stay unseen).
+    val_inputs = tf.data.Dataset.from_tensor_slices({k: v[val] for k, v in inputs.items()})
+    val_predicted = model.predict(val_inputs.batch(PREDICT_BATCH_SIZE), verbose=0)
+    thresholds = {}
     results = {}
     for name in OUTPUTS:
         outputs, y_test, y_train = np.asarray(predicted[name]), y[name][test], y[name][train]
@@ -502,6 +637,24 @@ def main() -> None:
         print(f"output {name} ({TASKS[name]}):")
         print_scores(test_scores, baseline_scores)
         results[name] = {"task": TASKS[name], "test": test_scores, "baseline": baseline_scores}
+        if name in TUNED_OUTPUTS:
+            # The decision threshold, chosen on the validation rows, then the test rows scored
+            # at 0.5 and at the tuned threshold.
+            val_probabilities = as_probabilities(val_predicted[name])
+            thresholds[name] = tune_thresholds(
+                y[name][val], val_probabilities, args.threshold_metric, args.min_recall
+            )[0]  # one label: one number
+            test_probabilities = as_probabilities(outputs)
+            decision = {
+                "threshold_metric": args.threshold_metric,
+                "at_0.5": decision_scores(y_test, test_probabilities, 0.5),
+                "tuned": decision_scores(y_test, test_probabilities, thresholds[name]),
+            }
+            results[name]["decision"] = decision
+            print(f"threshold ({args.threshold_metric} on the validation rows): {thresholds[name]}")
+            for part in ("at_0.5", "tuned"):
+                shown = [f"{k} {v:.4f}" for k, v in decision[part].items() if k != "threshold"]
+                print(f"  test rows, {part}: " + ", ".join(shown))
 
     labels = {
         "target_columns": TARGET_COLUMNS,
@@ -511,7 +664,8 @@ def main() -> None:
                 "task": TASKS["label"],
                 "classes": CLASSES["label"],
                 "decision": "threshold",
-                "threshold": 0.5,
+                "threshold": thresholds["label"],  # tuned on the validation rows
+                "threshold_metric": args.threshold_metric,
                 "target_scaling": scaling.get("label"),
             },
             "stars": {
