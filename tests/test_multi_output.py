@@ -427,7 +427,8 @@ def test_scaffold_with_a_features_file(table: Path, tmp_path: Path) -> None:
     # Absolute paths stay absolute (on a line of their own when long, as under xdist).
     assert re.search(rf'^FEATURES_FILE = \(?\n?\s*"{re.escape(str(features))}"', script, re.M)
     assert "def load_features(path: str) -> pd.DataFrame:" in script
-    assert '"sold": keras.layers.Dense(\n            1, activation="sigmoid", name="sold",\n' in script
+    sold = '"sold": keras.layers.Dense(\n            1, activation="sigmoid", name="sold",\n'
+    assert sold in script
     path = tmp_path / "train.py"
     path.write_text(script)
     ruff = subprocess.run(
