@@ -167,3 +167,20 @@ def test_weighted_pixels_start_at_zero(masks: tuple[Path, np.ndarray]) -> None:
     )
     line = next(ln for ln in script.splitlines() if "weights = np.asarray(CLASS_WEIGHTS" in ln)
     assert "if args.class_weights else None" in line
+
+
+def test_mask_thresholds_are_tuned_on_the_validation_pixels(
+    masks: tuple[Path, np.ndarray],
+) -> None:
+    folder, _ = masks
+    binary = render_in(folder, "mask01.npy", features_path="images.npy")
+    multihot = render_in(folder, "multihot.npy", features_path="images.npy")
+    classes = render_in(folder, "masks.npy", features_path="images.npy")
+    for script in (binary, multihot):
+        assert '"--threshold-metric",' in script and "def tune_threshold(" in script
+        assert "y[val].reshape(-1, " in script  # every validation pixel is a row
+        assert 'labels["threshold"] = thresholds' in script
+        assert 'metrics["decision"] = decision' in script
+    assert "thresholds = thresholds[0]  # one channel: one number" in binary
+    assert "thresholds[0]" not in multihot  # one per channel
+    assert "--threshold-metric" not in classes and "tune_threshold" not in classes

@@ -151,6 +151,36 @@ def test_segmentation_script_learns_past_the_baseline(data: Path, tmp_path: Path
 
 
 @pytest.mark.slow
+def test_weighted_binary_mask_trains_with_a_tuned_threshold(data: Path, tmp_path: Path,
+                                                            keras: Any) -> None:
+    """A 0/1 mask whose "on" pixels are rare trains with the per-pixel weights (the targets
+    carry the channel axis, so the loss keeps one value per pixel for them), and the threshold
+    tuned on the validation pixels is saved and applied."""
+    images, masks = shapes_and_masks(n=40, seed=3)
+    np.save(data / "images.npy", images)
+    np.save(data / "mask01.npy", (masks > 0).astype("uint8"))
+    script = data / "train_bin.py"
+    result = CliRunner().invoke(app, ["scaffold", str(data / "mask01.npy"), "--features",
+                                      str(data / "images.npy"), "--out", str(script),
+                                      "--batch-size", "8"])
+    assert result.exit_code == 0, result.output
+    assert "CLASS_WEIGHTS = " in script.read_text()
+    out = tmp_path / "run"
+    proc = run_script(script, "--epochs", "20", "--output-dir", str(out), cwd=data)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test"]["binary_io_u"] > metrics["baseline"]["binary_io_u"] + 0.5
+    labels = json.loads((out / "labels.json").read_text())
+    threshold = labels["threshold"]
+    assert 0.0 < threshold < 1.0 and metrics["decision"]["tuned"]["threshold"] == threshold
+    module = load_script(script)
+    model = load_model(keras, out / "model.keras")
+    p = np.asarray(model.predict(images[:4].astype("float32"), verbose=0))[..., 0]
+    predicted = module.predict_labels(model, images[:4], labels)
+    assert np.array_equal(predicted, (p >= threshold).astype("int64"))
+
+
+@pytest.mark.slow
 def test_multi_hot_segmentation_script_learns_past_the_baseline(data: Path, tmp_path: Path,
                                                                 keras: Any) -> None:
     images, masks = shapes_and_masks(n=80, seed=2)
@@ -175,6 +205,17 @@ def test_multi_hot_segmentation_script_learns_past_the_baseline(data: Path, tmp_
     labels = json.loads((out / "labels.json").read_text())
     predicted = module.predict_labels(model, images[:4], labels)
     assert predicted.shape == (4, 32, 32, 2) and set(np.unique(predicted)) <= {0, 1}
+    # one threshold per channel, tuned on the validation pixels, saved, scored and applied
+    thresholds = labels["threshold"]
+    assert len(thresholds) == 2 and all(0.0 < t < 1.0 for t in thresholds)
+    assert labels["threshold_metric"] == "f1"
+    assert metrics["decision"]["tuned"]["threshold"] == thresholds
+    assert metrics["decision"]["at_0.5"]["threshold"] == 0.5
+    p = np.asarray(model.predict(images[:4].astype("float32"), verbose=0))
+    assert np.array_equal(predicted, (p >= np.asarray(thresholds)).astype("int64"))
+    labels["threshold"] = [0.0, 1.01]
+    moved = module.predict_labels(model, images[:4], labels)
+    assert moved[..., 0].all() and not moved[..., 1].any()
 
 
 def tagged_sequences(n: int = 60, steps: int = 32, width: int = 6,
