@@ -47,10 +47,12 @@
 # by the rules of the script of one target: log(p / (1 - p)) for a sigmoid unit, the log of
 # each class's share for a softmax, 0 for a standardized regression target (its mean), the
 # logit of the mean for a value in [0, 1], and 0 for an output whose rows are weighted.
-# The decision threshold of sold (TUNED_OUTPUTS below) is not
-# fixed at 0.5: it is chosen on the validation rows (--threshold-metric, for each of them),
-# saved in labels.json, used by predict_labels(), and metrics.json scores the test rows at 0.5
-# and at the tuned threshold.
+#
+# The decision threshold of each binary output (TUNED_OUTPUTS below) is not fixed at 0.5: it
+# is chosen on the validation rows (--threshold-metric applies to each of them), saved in
+# labels.json and used by predict_labels(); metrics.json scores the test rows at 0.5 and at
+# the tuned threshold.
+#
 # Features: the other columns of the table, without count, flat, Kind.
 #   Numbers are normalized (mean and variance of the training rows) and a missing number is
 #   filled with the training median; each text column is one-hot encoded by a StringLookup
