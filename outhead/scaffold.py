@@ -70,6 +70,7 @@ def scaffold_script(
     categorical: Sequence[str] = (),
     outputs: bool = False,
     per_step: bool = False,
+    sequence: bool = False,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -95,6 +96,9 @@ def scaffold_script(
             script is ``train_multi.py.jinja``'s.
         per_step: ``--per-step``: the target is (examples, steps) of class ids, its features
             an (examples, steps, features) array.
+        sequence: ``--sequence``: the features are (n, steps, features) or (n, steps)
+            sequences (not images) and the target has one row per sequence
+            (:mod:`outhead.render_sequence`).
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -108,6 +112,15 @@ def scaffold_script(
     """
     options = options or ScaffoldOptions()
     image_options = image_options or _image_options()
+    if sequence:
+        if text or categorical or outputs:
+            raise UsageError("--text, --categorical and --outputs apply to tables, not sequences")
+        return _sequence_scaffold(
+            target_path, features_path, target_columns=target_columns, drop=drop, key=key,
+            features_key=features_key, header=header, sep=sep, task=task, per_step=per_step,
+            options=options, script_dir=script_dir,
+            image_options=image_options != _image_options(),
+        )
     images = _image_scaffold(
         target_path,
         features_path,
@@ -309,6 +322,36 @@ def _image_options() -> ImageOptions:
     from outhead.render_images import ImageOptions
 
     return ImageOptions()
+
+
+def _sequence_scaffold(
+    target_path: str, features_path: str | None, *, image_options: bool, **kw: Any
+) -> ScaffoldResult:
+    """The sequence scaffold (``--sequence``): :mod:`outhead.render_sequence`."""
+    from outhead.render_sequence import scaffold_sequence_array
+
+    options = kw["options"]
+
+    def recommend_target() -> tuple[Recommendation, Source]:
+        try:
+            return inspect_for_scaffold(
+                target_path, columns=kw["target_columns"], key=kw["key"], header=kw["header"],
+                sep=kw["sep"], task=kw["task"], from_logits=options.from_logits,
+                two_node=options.two_node,
+            )
+        except OutheadError as exc:
+            raise scaffold_error(exc, separate_features=True) from None
+
+    result = ScaffoldResult(
+        *scaffold_sequence_array(
+            recommend_target, features_path, features_key=kw["features_key"], options=options,
+            script_dir=kw["script_dir"], drop=kw["drop"], per_step=kw["per_step"],
+        )
+    )
+    if image_options:
+        note = "--augment and --image-size apply to images; these features are sequences"
+        result = dataclasses.replace(result, notes=(*result.notes, note))
+    return result
 
 
 def _image_scaffold(
