@@ -140,6 +140,7 @@ def scaffold_sequence_array(
     recommend_target: Callable[[], tuple[Recommendation, Source]],
     features_path: str | None,
     *,
+    target_path: str,
     features_key: str | None,
     options: ScaffoldOptions,
     script_dir: str | None,
@@ -163,7 +164,7 @@ def scaffold_sequence_array(
         "instead of --sequence"
     )
     if per_step:
-        raise UsageError(per_step_hint)
+        raise UsageError(per_step_hint, path=target_path)
     if features_path is None:
         raise UsageError(
             "--sequence reads the features from an array: --features X.npy of shape "

@@ -344,7 +344,8 @@ def _sequence_scaffold(
 
     result = ScaffoldResult(
         *scaffold_sequence_array(
-            recommend_target, features_path, features_key=kw["features_key"], options=options,
+            recommend_target, features_path, target_path=target_path,
+            features_key=kw["features_key"], options=options,
             script_dir=kw["script_dir"], drop=kw["drop"], per_step=kw["per_step"],
         )
     )
