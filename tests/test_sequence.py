@@ -52,7 +52,8 @@ def test_scaffold_sequence_renders_conv1d_for_long_sequences(signals: Path) -> N
     assert "keras.layers.GRU(" not in script
     assert "keras.layers.Normalization(axis=-1)" in script and "normalize.adapt(x_train)" in script
     assert "Reshape" not in script  # (n, steps, features) goes in as stored
-    assert 'SEQUENCES_FILE = str(SCRIPT_DIR / "X.npy")' in script and "def predict_labels(" in script
+    assert 'SEQUENCES_FILE = str(SCRIPT_DIR / "X.npy")' in script
+    assert "def predict_labels(" in script
 
 
 def test_scaffold_sequence_renders_a_gru_for_short_flat_sequences(signals: Path) -> None:
