@@ -202,7 +202,7 @@ def scaffold_sequence_array(
     features = FeatureSpec(
         Source(
             path=features_path,
-            format=sequences.format,
+            format="npz" if sequences.key is not None else "npy",
             columns=(),
             all_columns=(),
             key=sequences.key,

@@ -96,9 +96,8 @@ def scaffold_script(
             script is ``train_multi.py.jinja``'s.
         per_step: ``--per-step``: the target is (examples, steps) of class ids, its features
             an (examples, steps, features) array.
-        sequence: ``--sequence``: the features are (n, steps, features) or (n, steps)
-            sequences (not images) and the target has one row per sequence
-            (:mod:`outhead.render_sequence`).
+        sequence: ``--sequence``: the features are (n, steps[, features]) sequences, not
+            images, one target row per sequence (:mod:`outhead.render_sequence`).
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -112,15 +111,6 @@ def scaffold_script(
     """
     options = options or ScaffoldOptions()
     image_options = image_options or _image_options()
-    if sequence:
-        if text or categorical or outputs:
-            raise UsageError("--text, --categorical and --outputs apply to tables, not sequences")
-        return _sequence_scaffold(
-            target_path, features_path, target_columns=target_columns, drop=drop, key=key,
-            features_key=features_key, header=header, sep=sep, task=task, per_step=per_step,
-            options=options, script_dir=script_dir,
-            image_options=image_options != _image_options(),
-        )
     images = _image_scaffold(
         target_path,
         features_path,
@@ -132,13 +122,16 @@ def scaffold_script(
         sep=sep,
         task=task,
         per_step=per_step,
+        sequence=sequence,
         options=options,
         image_options=image_options,
         script_dir=script_dir,
     )
     if images is not None:
         if text or categorical:
-            raise UsageError("--text and --categorical apply to tables of features, not images")
+            raise UsageError(
+                "--text and --categorical apply to tables of features, not images or sequences"
+            )
         return images
     if features_path is None and not target_columns:
         raise UsageError(
@@ -325,7 +318,7 @@ def _image_options() -> ImageOptions:
 
 
 def _sequence_scaffold(
-    target_path: str, features_path: str | None, *, image_options: bool, **kw: Any
+    target_path: str, features_path: str | None, **kw: Any
 ) -> ScaffoldResult:
     """The sequence scaffold (``--sequence``): :mod:`outhead.render_sequence`."""
     from outhead.render_sequence import scaffold_sequence_array
@@ -349,7 +342,7 @@ def _sequence_scaffold(
             script_dir=kw["script_dir"], drop=kw["drop"], per_step=kw["per_step"],
         )
     )
-    if image_options:
+    if kw["image_options"] != _image_options():
         note = "--augment and --image-size apply to images; these features are sequences"
         result = dataclasses.replace(result, notes=(*result.notes, note))
     return result
@@ -358,10 +351,13 @@ def _sequence_scaffold(
 def _image_scaffold(
     target_path: str, features_path: str | None, **kw: Any
 ) -> ScaffoldResult | None:
-    """The image scaffold when the target is an image folder or the features are images."""
+    """The image scaffold when the target is an image folder or the features are images (the
+    sequence scaffold with ``sequence``)."""
     from outhead.image_arrays import image_array_shape
     from outhead.image_folder import is_image_folder
 
+    if kw.pop("sequence", False):
+        return _sequence_scaffold(target_path, features_path, **kw)
     images = {name: kw[name] for name in ("options", "image_options", "script_dir")}
     if is_image_folder(target_path):
         from outhead.scaffold_images import scaffold_image_folder
