@@ -105,6 +105,7 @@ def test_bad_sequence_input_is_one_line_errors(signals: Path) -> None:
         (("maps.npy", "--features", "X.npy", *seq), ("maps.npy", "use --per-step instead")),
         (("y.npy", *seq), ("--features X.npy",)),
         (("y.npy", "--features", "X.npy", "--drop", "a", *seq), ("X.npy", "--drop")),
+        (("y.npy", "--features", "X.npy", "--text", "a", *seq), ("--text", "sequences")),
     ]
     for args, words in cases:
         one_line_error(invoke("scaffold", *args, "--out", "t.py"), *words)
