@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2  # pytest-xdist: the TensorFlow runs take turns on 2 cores
 
-.PHONY: demo test test-fast lint bench bench-quick bench-images bench-text clean
+.PHONY: demo test test-fast lint bench bench-quick bench-images bench-text bench-sequences clean
 
 # A venv with outhead installed (editable) and the light dependencies only.
 $(BIN)/outhead: pyproject.toml
@@ -52,6 +52,10 @@ bench-images: $(VENV)/.dev
 ## bench-text: time per epoch of the free-text script against plain Keras (needs outhead[tf])
 bench-text: $(VENV)/.dev
 	$(BIN)/python benchmarks/text.py
+
+## bench-sequences: time per epoch of the --sequence script against hand-written Keras Conv1D
+bench-sequences: $(VENV)/.dev
+	$(BIN)/python benchmarks/sequences.py
 
 clean:
 	rm -rf $(VENV) dist build outhead_run .pytest_cache .ruff_cache .mypy_cache

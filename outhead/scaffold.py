@@ -70,6 +70,7 @@ def scaffold_script(
     categorical: Sequence[str] = (),
     outputs: bool = False,
     per_step: bool = False,
+    sequence: bool = False,
 ) -> ScaffoldResult:
     """Recommend the head for a target and render the script that trains it.
 
@@ -95,6 +96,8 @@ def scaffold_script(
             script is ``train_multi.py.jinja``'s.
         per_step: ``--per-step``: the target is (examples, steps) of class ids, its features
             an (examples, steps, features) array.
+        sequence: ``--sequence``: the features are (n, steps[, features]) sequences, not
+            images, one target row per sequence (:mod:`outhead.render_sequence`).
 
     Returns:
         The script, the recommendation and sources it was rendered from, and notes.
@@ -119,13 +122,16 @@ def scaffold_script(
         sep=sep,
         task=task,
         per_step=per_step,
+        sequence=sequence,
         options=options,
         image_options=image_options,
         script_dir=script_dir,
     )
     if images is not None:
         if text or categorical:
-            raise UsageError("--text and --categorical apply to tables of features, not images")
+            raise UsageError(
+                "--text and --categorical apply to tables of features, not images or sequences"
+            )
         return images
     if features_path is None and not target_columns:
         raise UsageError(
@@ -311,13 +317,47 @@ def _image_options() -> ImageOptions:
     return ImageOptions()
 
 
+def _sequence_scaffold(
+    target_path: str, features_path: str | None, **kw: Any
+) -> ScaffoldResult:
+    """The sequence scaffold (``--sequence``): :mod:`outhead.render_sequence`."""
+    from outhead.render_sequence import scaffold_sequence_array
+
+    options = kw["options"]
+
+    def recommend_target() -> tuple[Recommendation, Source]:
+        try:
+            return inspect_for_scaffold(
+                target_path, columns=kw["target_columns"], key=kw["key"], header=kw["header"],
+                sep=kw["sep"], task=kw["task"], from_logits=options.from_logits,
+                two_node=options.two_node,
+            )
+        except OutheadError as exc:
+            raise scaffold_error(exc, separate_features=True) from None
+
+    result = ScaffoldResult(
+        *scaffold_sequence_array(
+            recommend_target, features_path, target_path=target_path,
+            features_key=kw["features_key"], options=options,
+            script_dir=kw["script_dir"], drop=kw["drop"], per_step=kw["per_step"],
+        )
+    )
+    if kw["image_options"] != _image_options():
+        note = "--augment and --image-size apply to images; these features are sequences"
+        result = dataclasses.replace(result, notes=(*result.notes, note))
+    return result
+
+
 def _image_scaffold(
     target_path: str, features_path: str | None, **kw: Any
 ) -> ScaffoldResult | None:
-    """The image scaffold when the target is an image folder or the features are images."""
+    """The image scaffold when the target is an image folder or the features are images (the
+    sequence scaffold with ``sequence``)."""
     from outhead.image_arrays import image_array_shape
     from outhead.image_folder import is_image_folder
 
+    if kw.pop("sequence", False):
+        return _sequence_scaffold(target_path, features_path, **kw)
     images = {name: kw[name] for name in ("options", "image_options", "script_dir")}
     if is_image_folder(target_path):
         from outhead.scaffold_images import scaffold_image_folder

@@ -348,3 +348,30 @@ def test_decimal_commas_reach_the_generated_script(runner: CliRunner, tmp_path: 
                                  str(tmp_path / "X.csv")])
     assert result.exit_code == 0, result.output
     assert 'decimal=","' in result.stdout
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'keras.layers.Dense(1, activation="linear")',
+        'keras.layers.Dense(3, activation="softmax", bias_initializer='
+        'keras.initializers.Constant([-1.0986, -0.6931, -1.6094]), name="a, b")',
+        "keras.layers.Conv2D(12, 1, activation='sigmoid', bias_initializer="
+        "keras.initializers.Constant([" + ", ".join(["-2.5"] * 12) + "]))",
+        "keras.layers.Dense(40, activation='sigmoid', bias_initializer="
+        "keras.initializers.Constant([" + ", ".join(["-0.6081"] * 40) + "]))",
+    ],
+)
+def test_the_keras_layer_line_wraps_as_code_not_mid_argument(code: str) -> None:
+    import ast
+
+    from outhead.output.human import wrap_call
+
+    wrapped = wrap_call(code)
+    assert ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(code))
+    if len(code) > 79:
+        lines = wrapped.splitlines()
+        assert lines[0].endswith("(") and lines[-1] == ")"
+        assert max(len(line) for line in lines) <= 79
+    else:
+        assert wrapped == code

@@ -52,6 +52,7 @@ def deep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     frames, tags = tagged_sequences(n=12, steps=8)
     np.save(folder / "frames.npy", frames)
     np.save(folder / "tags.npy", tags)
+    np.save(folder / "kinds.npy", np.arange(12) % 2)  # one label per sequence (--sequence)
     return folder
 
 
@@ -72,6 +73,7 @@ CASES: list[tuple[str, str, dict]] = [
     ("folder", "shapes", {}),
     ("segment", "masks.npy", {"features_path": "seg_images.npy"}),
     ("per_step", "tags.npy", {"features_path": "frames.npy", "per_step": True}),
+    ("sequence", "kinds.npy", {"features_path": "frames.npy", "sequence": True}),
 ]  # fmt: skip
 
 

@@ -201,6 +201,17 @@ _ImageSizeOpt = Annotated[
 ]
 
 
+_SequenceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sequence",
+        help="The --features array is sequences, not images: (n, steps, features) or "
+        "(n, steps), one target row per sequence (a GRU or Conv1D blocks, then the head). "
+        "Without it an (n, H, W) array is grayscale images.",
+    ),
+]
+
+
 _OutputsOpt = Annotated[
     bool,
     typer.Option(
@@ -240,6 +251,7 @@ def scaffold(
     header: HeaderOpt = None,
     sep: SepOpt = None,
     per_step: PerStepOpt = False,
+    sequence: _SequenceOpt = False,
 ) -> None:
     """Render a Keras training script that runs as is and learns the recommended head.
 
@@ -255,6 +267,8 @@ def scaffold(
       outhead scaffold masks.npy --features images.npy --out train.py   (one label per pixel)
 
       outhead scaffold tags.npy --per-step --features frames.npy --out train.py
+
+      outhead scaffold y.npy --features signals.npy --sequence --out train.py
 
       outhead scaffold photos/ --out train.py   (photos/cats, photos/dogs: one folder per class)
     """
@@ -294,6 +308,7 @@ def scaffold(
             sep=sep,
             task=task.value if task is not None else None,
             per_step=per_step,
+            sequence=sequence,
             options=options,
             image_options=image_options,
             text=text or (),

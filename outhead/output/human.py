@@ -228,7 +228,7 @@ def render_inspect(rec: Recommendation) -> Group:
     parts.append(Text())
 
     parts.append(_section("Keras"))
-    parts.append(Text(rec.layer_code(), style="green"))
+    parts.append(Text(wrap_call(rec.layer_code()), style="green", no_wrap=True, overflow="ignore"))
     parts.append(Text(rec.compile_code(), style="green"))
     parts.append(Text())
 
@@ -352,3 +352,73 @@ def print_check(report: CheckReport) -> None:
     console = Console(highlight=False)
     console.soft_wrap = True
     console.print(render_check(report))
+
+
+def wrap_call(code: str, width: int = 79) -> str:
+    """A one-line call as code to paste: as it is when it fits in ``width``, else broken the way
+    black breaks it (one argument per line, a long list packed over lines), so that a terminal
+    never breaks it mid-argument."""
+    return _wrap(code, 0, width)
+
+
+def _wrap(expr: str, indent: int, width: int) -> str:
+    pad = " " * indent
+    if indent + len(expr) <= width:
+        return pad + expr
+    opener = next((i for i, ch in enumerate(expr) if ch in "(["), -1)
+    if opener < 0 or expr[-1] not in ")]" or _split_args(expr[opener + 1 : -1]) is None:
+        return pad + expr
+    head, inner, close = expr[: opener + 1], expr[opener + 1 : -1], expr[-1]
+    args = [a for a in _split_args(inner) or [] if a]
+    inner_pad = " " * (indent + 4)
+    if close == "]" and head == "[":  # a list of numbers: packed, as many per line as fit
+        lines, line = [], ""
+        for arg in args:
+            piece = f"{arg},"
+            if line and indent + 4 + len(line) + 1 + len(piece) > width:
+                lines.append(inner_pad + line)
+                line = piece
+            else:
+                line = f"{line} {piece}" if line else piece
+        lines.append(inner_pad + line)
+        return pad + "[\n" + "\n".join(lines) + "\n" + pad + "]"
+    if len(args) == 1 and not _is_keyword(args[0]):
+        body = _wrap(args[0], indent + 4, width)
+        return pad + head + "\n" + body + "\n" + pad + close
+    body = "\n".join(_wrap_argument(arg, indent + 4, width) + "," for arg in args)
+    return pad + head + "\n" + body + "\n" + pad + close
+
+
+def _wrap_argument(arg: str, indent: int, width: int) -> str:
+    """``key=value`` or ``value`` at ``indent``, the value broken when it does not fit."""
+    if indent + len(arg) + 1 <= width or not _is_keyword(arg):
+        return _wrap(arg, indent, width - 1)
+    key, value = arg.split("=", 1)
+    wrapped = _wrap(value, indent, width - 1).lstrip()
+    return " " * indent + key + "=" + wrapped
+
+
+def _is_keyword(arg: str) -> bool:
+    name = arg.split("=", 1)[0]
+    return "=" in arg and name.isidentifier()
+
+
+def _split_args(inner: str) -> list[str] | None:
+    """The top-level comma-separated parts of ``inner``; None when its brackets do not balance."""
+    args, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(inner):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "," and depth == 0:
+            args.append(inner[start:i].strip())
+            start = i + 1
+    args.append(inner[start:].strip())
+    return args if depth == 0 and not quote else None
