@@ -354,7 +354,9 @@ def save_plots(
     image = axis.imshow(counts, cmap="Blues")
     figure.colorbar(image, ax=axis)
     for (i, j), n in np.ndenumerate(counts):
-        axis.text(j, i, str(n), ha="center", va="center")
+        # White on the dark cells, black on the light ones: every count stays readable.
+        colour = "white" if n > counts.max() / 2 else "black"
+        axis.text(j, i, str(n), ha="center", va="center", color=colour)
     ticks = np.arange(len(CLASSES))
     axis.set_xticks(ticks, [str(c) for c in CLASSES], rotation=45, ha="right")
     axis.set_yticks(ticks, [str(c) for c in CLASSES])

@@ -410,11 +410,13 @@ def save_plots(
     image = axis.imshow(counts, cmap="Blues")
     figure.colorbar(image, ax=axis)
     for (i, j), n in np.ndenumerate(counts):
-        axis.text(j, i, str(n), ha="center", va="center")
+        # White on the dark cells, black on the light ones: every count stays readable.
+        colour = "white" if n > counts.max() / 2 else "black"
+        axis.text(j, i, str(n), ha="center", va="center", color=colour)
     ticks = np.arange(len(CLASSES))
     axis.set_xticks(ticks, [str(c) for c in CLASSES], rotation=45, ha="right")
     axis.set_yticks(ticks, [str(c) for c in CLASSES])
-    axis.set(xlabel="predicted", ylabel="true", title="test rows")
+    axis.set(xlabel="predicted", ylabel="true", title="test rows, at the tuned threshold")
     name = "confusion_matrix.png"
     figure.tight_layout()
     figure.savefig(output_dir / name, dpi=80)
