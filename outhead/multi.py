@@ -237,6 +237,13 @@ def inspect_outputs(
                 exc.args = (exc.message,)
             exc.choose_columns = False
             raise
+        if rec.layout.map_shape:
+            raise UsageError(
+                "several outputs are columns of a table; this array holds a label per position "
+                f"({'x'.join(map(str, rec.layout.map_shape))}): it is one target, its last axis "
+                "the classes or channels; leave out --outputs",
+                path=path,
+            )
         outputs.append(Output(name, column, rec, starting_loss(rec)))
     return MultiRecommendation(tuple(outputs), why)
 

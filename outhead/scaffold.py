@@ -127,6 +127,7 @@ def scaffold_script(
         image_options=image_options,
         script_dir=script_dir,
     )
+    _refuse_outputs(images is not None and outputs, target_path)
     if images is not None:
         if text or categorical:
             raise UsageError(
@@ -346,6 +347,15 @@ def _sequence_scaffold(
         note = "--augment and --image-size apply to images; these features are sequences"
         result = dataclasses.replace(result, notes=(*result.notes, note))
     return result
+
+
+def _refuse_outputs(refuse: bool, target_path: str) -> None:
+    if refuse:
+        raise UsageError(
+            "--outputs makes the columns of a table several outputs; a script of images, "
+            "sequences or masks trains one target",
+            path=target_path,
+        )
 
 
 def _image_scaffold(

@@ -317,3 +317,25 @@ def test_per_step_script_learns_past_the_baseline(sequences: Path, tmp_path: Pat
     labels_json = json.loads((out / "labels.json").read_text())
     predicted = module.predict_labels(model, features[:5], labels_json)
     assert predicted.shape == (5, 32) and set(np.unique(predicted)) <= {0, 1, 2, 3}
+
+
+def test_outputs_on_a_mask_is_refused_in_one_line(tmp_path: Path) -> None:
+    """--outputs splits the columns of a table; a mask's channels are one target."""
+    import numpy as np
+    from typer.testing import CliRunner
+
+    from outhead.cli import app
+
+    masks = np.eye(3, dtype="float32")[np.random.default_rng(0).integers(0, 3, (20, 8, 8))]
+    np.save(tmp_path / "m.npy", masks)
+    np.save(tmp_path / "x.npy", np.random.default_rng(1).random((20, 8, 8, 3), dtype="float32"))
+    for args in (
+        ["inspect", str(tmp_path / "m.npy"), "--outputs"],
+        ["scaffold", str(tmp_path / "m.npy"), "--outputs", "--features", str(tmp_path / "x.npy"),
+         "--out", str(tmp_path / "t.py")],
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.stdout + result.stderr
+        assert result.stderr.startswith("error: ") and "--outputs" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "t.py").exists()
